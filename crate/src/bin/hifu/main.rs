@@ -1,0 +1,2 @@
+//! The `hifu` command line.
+fn main() {}

@@ -1,0 +1,30 @@
+//! hifu (皮膚, "skin"): anonymise and classify clinical skin photographs on the user's machine.
+//!
+//! The core is pure Rust and platform-free: no file system, clock, network or ambient randomness.
+//! Callers (the `hifu` CLI, the wasm bindings, tests) pass bytes in and get bytes out.
+//!
+//! One photo's journey, one module per step:
+//! `decode` → `container` (inventory, lossless rewrite) → `face` (detect) → `redact` →
+//! `encode`, orchestrated by `scrub`; `skin` classifies; `record` de-identifies clinical
+//! records; `seal` builds the encrypted bundle for the hub.
+
+pub mod container;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod face;
+pub mod nn;
+pub mod record;
+pub mod redact;
+pub mod report;
+pub mod scrub;
+pub mod seal;
+pub mod skin;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use decode::Limits;
+pub use error::Error;
+pub use report::{Category, Inventory, OutputKind, Report, Status};
+pub use scrub::{inspect, scrub, OutputFormat, ScrubOptions, Scrubbed};

@@ -1,0 +1,1 @@
+//! Shared model plumbing: the fast depthwise kernel, weight loading, preprocessing.

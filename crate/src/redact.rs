@@ -1,0 +1,1 @@
+//! Face redaction: fill (default, irreversible), pixelate, blur.
