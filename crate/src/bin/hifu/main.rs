@@ -1,2 +1,65 @@
-//! The `hifu` command line.
-fn main() {}
+//! The `hifu` command line: one file per subcommand.
+//!
+//! Exit codes: 0 all succeeded, 1 some inputs failed, 2 usage or configuration errors.
+
+mod bundle;
+mod classify;
+mod contribute;
+mod inspect;
+mod keys;
+mod scrub;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hifu", version, about = "Anonymise and classify clinical skin photographs, locally.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Strip metadata, fix orientation and redact faces; write clean copies.
+    Scrub(scrub::Args),
+    /// Print what metadata a photo carries (categories, not values).
+    Inspect(inspect::Args),
+    /// Classify skin-lesion photos (decision support, not a diagnosis).
+    Classify(classify::Args),
+    /// The whole site pipeline: records + photos → one sealed bundle for the hub.
+    Contribute(contribute::Args),
+    /// Open or verify a sealed bundle (at the hub).
+    #[command(subcommand)]
+    Bundle(bundle::Command),
+    /// Hub key management.
+    #[command(subcommand)]
+    Hub(keys::HubCommand),
+    /// Site key management.
+    #[command(subcommand)]
+    Site(keys::SiteCommand),
+    /// Serve the web app (embedded in this binary) on 127.0.0.1.
+    Serve(serve::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage_error = e.use_stderr();
+            let _ = e.print();
+            return if usage_error { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Scrub(args) => scrub::run(args),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Contribute(args) => contribute::run(args),
+        Command::Bundle(cmd) => bundle::run(cmd),
+        Command::Hub(cmd) => keys::run_hub(cmd),
+        Command::Site(cmd) => keys::run_site(cmd),
+        Command::Serve(args) => serve::run(args),
+    }
+}
