@@ -1,5 +1,8 @@
 //! Placeholder: filled in by the decode work.
 
+pub mod sniff;
+pub use sniff::{sniff, Format};
+
 /// Errors of this step.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
