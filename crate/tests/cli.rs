@@ -127,15 +127,18 @@ fn a_bad_file_gets_an_error_line_and_the_batch_goes_on() {
     let bad = line_for(&lines, "2-bad.jpg");
     assert_eq!(bad["status"], "error");
     assert!(bad["output"].is_null());
-    assert!(!bad["code"].as_str().unwrap().is_empty());
-    assert!(!bad["message"].as_str().unwrap().is_empty());
+    assert_eq!(bad["error"]["code"], "decode.unknown_format");
+    assert!(!bad["error"]["message"].as_str().unwrap().is_empty());
+    assert!(stderr.contains("decode.unknown_format"));
     assert!(!out.join("2-bad.jpg").exists());
 
     let good = line_for(&lines, "1-good.jpg");
     assert_eq!(good["status"], "ok");
     assert_eq!(good["orientation_applied"], 6);
     assert_eq!(good["output_kind"], "re_encoded");
-    assert!(good["removed"].as_array().unwrap().contains(&"exif".into()), "{good}");
+    for category in ["exif", "exif_gps", "comment"] {
+        assert!(good["removed"].as_array().unwrap().contains(&category.into()), "{category}: {good}");
+    }
     let cleaned = std::fs::read(good["output"].as_str().unwrap()).unwrap();
     assert!(!contains(&cleaned, b"Exif\0\0") && !contains(&cleaned, b"Yamada"));
     assert_eq!(image::load_from_memory(&cleaned).unwrap().to_rgb8().dimensions(), (8, 16));

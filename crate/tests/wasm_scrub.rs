@@ -4,7 +4,8 @@
 //! --no-default-features --test wasm_scrub` (scripts/test does).
 #![cfg(target_arch = "wasm32")]
 
-use hifu::wasm::scrub::{inspect, scrub};
+use hifu::wasm::scrub::{categories, inspect, scrub, TYPESCRIPT};
+use hifu::Category;
 use js_sys::{Array, Reflect, Uint8Array};
 use std::io::Cursor;
 use wasm_bindgen::{JsCast, JsValue};
@@ -109,7 +110,10 @@ fn jpeg_with_exif_comes_back_upright_and_clean() {
     assert_eq!(get(&report, "status").as_string().unwrap(), "ok");
     assert_eq!(get(&report, "orientation_applied").as_f64().unwrap(), 6.0);
     assert_eq!(get(&report, "output_kind").as_string().unwrap(), "re_encoded");
-    assert!(strings(&get(&report, "removed")).contains(&"exif".to_string()));
+    let removed = strings(&get(&report, "removed"));
+    for category in ["exif", "exif_gps", "comment"] {
+        assert!(removed.contains(&category.to_string()), "{category} missing from {removed:?}");
+    }
 
     // Orientation 6 = rotate 90° clockwise: the 16×8 photo is now 8×16, dark half on top.
     let out = output_image(&result).to_rgb8();
@@ -158,25 +162,19 @@ fn inspect_lists_categories_without_values() {
 fn empty_truncated_and_garbage_inputs_throw_typed_errors() {
     let jpeg = jpeg_with_metadata(1);
     let cases: [(&str, Vec<u8>); 3] = [
-        ("empty", Vec::new()),
-        ("truncated", jpeg[..jpeg.len() / 2].to_vec()),
-        (
-            "garbage",
-            (0..4096u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-                .collect(),
-        ),
+        ("decode.empty", Vec::new()),
+        ("container.truncated", jpeg[..jpeg.len() / 2].to_vec()),
+        ("decode.unknown_format", (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
     ];
-    for (what, bytes) in cases {
-        let thrown = scrub(&Uint8Array::from(bytes.as_slice()), None).expect_err(what);
-        let code = error_code(thrown);
-        assert!(
-            code.starts_with("decode.") || code.starts_with("container."),
-            "{what}: {code}"
-        );
-        assert_ne!(code, "decode.not_implemented", "{what}");
-        let thrown = inspect(&Uint8Array::from(bytes.as_slice()), None).expect_err(what);
-        assert_ne!(error_code(thrown), "decode.not_implemented", "{what}");
+    for (expected, bytes) in cases {
+        let thrown = scrub(&Uint8Array::from(bytes.as_slice()), None).expect_err(expected);
+        assert_eq!(error_code(thrown), expected);
+    }
+    // inspect reads only the container: a cut-off JPEG body is not its business, but empty
+    // and unknown input are.
+    for (expected, bytes) in [("decode.empty", Vec::new()), ("decode.unknown_format", b"GIF89a....".to_vec())] {
+        let thrown = inspect(&Uint8Array::from(bytes.as_slice()), None).expect_err(expected);
+        assert_eq!(error_code(thrown), expected);
     }
 }
 
@@ -187,4 +185,15 @@ fn malformed_options_throw_options_invalid() {
     assert_eq!(error_code(thrown), "options.invalid");
     let thrown = scrub(&input, options(r#"{"format":"gif"}"#)).expect_err("gif is not an output format");
     assert_eq!(error_code(thrown), "options.invalid");
+}
+
+#[wasm_bindgen_test]
+fn typescript_names_match_the_core() {
+    let listed = Array::from(&categories());
+    assert_eq!(listed.length() as usize, Category::ALL.len());
+    for (category, entry) in Category::ALL.iter().zip(listed.iter()) {
+        assert_eq!(get(&entry, "name").as_string().unwrap(), category.name());
+        assert_eq!(get(&entry, "label").as_string().unwrap(), category.label());
+        assert!(TYPESCRIPT.contains(&format!("\"{}\"", category.name())), "{} missing from the .d.ts", category.name());
+    }
 }

@@ -4,63 +4,17 @@
 //! `Error::code()`, or `options.invalid` for options that do not parse). The Rust copy of the
 //! photo is wiped before the call returns.
 
-use crate::{Limits, ScrubOptions};
+use crate::{Category, Limits, ScrubOptions};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+/// The TypeScript types of everything below, appended to the generated `hifu.d.ts`. Kept in
+/// step with the Rust types by the `typescript_names_match_the_core` wasm test.
+pub const TYPESCRIPT: &str = include_str!("scrub.d.ts");
+
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** A kind of metadata a photo carried, never its value: "exif", "gps", "xmp", "icc_profile", … */
-export type Category = string;
-
-/** Decode limits, checked before any pixel buffer is allocated. Omitted fields keep defaults. */
-export interface Limits {
-  max_width?: number;
-  max_height?: number;
-  /** Largest decoded image in bytes. */
-  max_alloc?: number;
-  /** Largest input file in bytes. */
-  max_input_bytes?: number;
-}
-
-export interface ScrubOptions {
-  /** "auto" (default) keeps JPEG lossless when no pixel change is needed. */
-  format?: "auto" | "jpeg" | "png";
-  /** JPEG quality for re-encoding, 1–100 (default 92). */
-  quality?: number;
-  limits?: Limits;
-}
-
-export interface Report {
-  status: "ok" | "excluded" | "error";
-  /** What the input carried and the output no longer does. */
-  removed: Category[];
-  /** The EXIF orientation (1–8) applied to the pixels; 1 when none was needed. */
-  orientation_applied: number;
-  /** "lossless": container rewritten, JPEG scan data bit-identical; otherwise re-encoded. */
-  output_kind: "lossless" | "re_encoded";
-}
-
-export interface ScrubResult {
-  /** The clean photo. */
-  image: Uint8Array;
-  /** "image/jpeg" or "image/png". */
-  mime: string;
-  report: Report;
-}
-
-export interface Inventory {
-  categories: Category[];
-}
-
-/** What every hifu function throws. `code` is stable ("decode.truncated", …). */
-export interface HifuError extends Error {
-  name: "HifuError";
-  code: string;
-  message: string;
-}
-"#;
+const TYPESCRIPT_SECTION: &str = TYPESCRIPT;
 
 /// Strips all metadata and applies orientation. Throws a `HifuError`.
 #[wasm_bindgen(unchecked_return_type = "ScrubResult")]
@@ -95,6 +49,19 @@ pub fn inspect(
     drop(input);
     serde_wasm_bindgen::to_value(&inventory)
         .map_err(|e| hifu_error("report.serialize", &format!("hifu could not return its inventory: {e}")))
+}
+
+/// Every metadata category with its label, in listing order (for pages that show reports).
+#[wasm_bindgen(unchecked_return_type = "CategoryInfo[]")]
+pub fn categories() -> JsValue {
+    let list = js_sys::Array::new();
+    for category in Category::ALL {
+        let entry = Object::new();
+        let _ = Reflect::set(&entry, &JsValue::from_str("name"), &JsValue::from_str(category.name()));
+        let _ = Reflect::set(&entry, &JsValue::from_str("label"), &JsValue::from_str(category.label()));
+        list.push(&entry);
+    }
+    list.into()
 }
 
 /// `undefined`/`null` mean defaults; anything else must parse completely.

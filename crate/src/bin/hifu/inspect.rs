@@ -1,5 +1,5 @@
 //! `hifu inspect FILE [--json]`: what metadata a photo carries (categories, never values).
-use crate::scrub::{inputs::read_limited, labels};
+use crate::scrub::inputs::read_limited;
 use hifu::Limits;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,7 +46,7 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         println!("{} carries:", args.file.display());
         for c in &inventory.categories {
-            println!("  - {} ({})", labels::label(c), labels::name(c));
+            println!("  - {} ({})", c.label(), c.name());
         }
     }
     ExitCode::SUCCESS

@@ -4,10 +4,9 @@
 //! go on. Exit 0 when every input succeeded, 1 when some failed, 2 on usage errors.
 
 pub mod inputs;
-pub mod labels;
 mod report_line;
 
-use hifu::{OutputFormat, ScrubOptions, Status};
+use hifu::{OutputFormat, Report, ScrubOptions, Status};
 use inputs::{collect_inputs, Input};
 use report_line::ReportLine;
 use std::collections::HashSet;
@@ -101,15 +100,13 @@ fn run_batch(args: &Args) -> Result<bool, String> {
     let mut all_ok = true;
     for input in &inputs {
         let line = scrub_one(input, &out_dir, &options, &mut taken);
-        match &line {
-            ReportLine::Done { output, report, .. } => match output {
-                Some(out) => println!("{} -> {out} ({})", input.shown.display(), summary(report)),
-                None => println!("{}: excluded", input.shown.display()),
-            },
-            ReportLine::Failed { code, message, .. } => {
-                all_ok = false;
-                eprintln!("hifu scrub: {}: {message} [{code}]", input.shown.display());
-            }
+        if let Some(error) = line.error() {
+            all_ok = false;
+            eprintln!("hifu scrub: {}: {} [{}]", input.shown.display(), error.message, error.code);
+        } else if let Some(out) = &line.output {
+            println!("{} -> {out} ({})", input.shown.display(), summary(&line.report));
+        } else {
+            println!("{}: excluded, nothing written", input.shown.display());
         }
         if let Some(w) = report.as_mut() {
             let json = serde_json::to_string(&line)
@@ -126,10 +123,10 @@ fn run_batch(args: &Args) -> Result<bool, String> {
 
 fn summary(report: &hifu::Report) -> String {
     let kind = match report.output_kind {
-        hifu::OutputKind::Lossless => "lossless",
-        hifu::OutputKind::ReEncoded => "re-encoded",
+        Some(hifu::OutputKind::Lossless) => "lossless",
+        _ => "re-encoded",
     };
-    let removed: Vec<String> = report.removed.iter().map(labels::name).collect();
+    let removed: Vec<&str> = report.removed.iter().map(|c| c.name()).collect();
     if removed.is_empty() {
         format!("{kind}, nothing to remove")
     } else {
@@ -137,48 +134,29 @@ fn summary(report: &hifu::Report) -> String {
     }
 }
 
-fn scrub_one(
-    input: &Input,
-    out_dir: &Path,
-    options: &ScrubOptions,
-    taken: &mut HashSet<PathBuf>,
-) -> ReportLine {
-    let fail =
-        |code: &str, message: String| ReportLine::failed(input.shown_string(), code, message);
-
+fn scrub_one(input: &Input, out_dir: &Path, options: &ScrubOptions, taken: &mut HashSet<PathBuf>) -> ReportLine {
+    let shown = input.shown_string();
     // Read at most one byte past the limit: the core then refuses the file with its own
     // error, and a huge file is never read into memory whole.
     let bytes = match inputs::read_limited(&input.canonical, options.limits.max_input_bytes) {
         Ok(b) => b,
-        Err(e) => return fail("io.read", format!("cannot read the file: {e}")),
+        Err(e) => return ReportLine::io_failure(shown, "io.read", format!("cannot read the file: {e}")),
     };
     let scrubbed = match hifu::scrub(&bytes, options) {
         Ok(s) => s,
-        Err(e) => return fail(e.code(), e.to_string()),
+        Err(e) => return ReportLine { input: shown, output: None, report: Report::failed(&e) },
     };
     drop(bytes); // Zeroizing: the original bytes are wiped here, before anything is written.
 
     if scrubbed.report.status == Status::Excluded {
-        return ReportLine::Done {
-            input: input.shown_string(),
-            output: None,
-            report: scrubbed.report,
-        };
+        return ReportLine { input: shown, output: None, report: scrubbed.report };
     }
     let target = output_path(out_dir, &input.relative, scrubbed.mime, taken);
     if let Err(e) = write_atomically(&target, &scrubbed.image) {
-        return fail(
-            "io.write",
-            format!("cannot write {}: {e}", target.display()),
-        );
+        return ReportLine::io_failure(shown, "io.write", format!("cannot write {}: {e}", target.display()));
     }
-    ReportLine::Done {
-        input: input.shown_string(),
-        output: Some(target.to_string_lossy().into_owned()),
-        report: scrubbed.report,
-    }
+    ReportLine { input: shown, output: Some(target.to_string_lossy().into_owned()), report: scrubbed.report }
 }
-
 /// `out_dir/<relative path of the input>` with the extension of the output format. The name
 /// is the operator's own file name; nothing from inside the file (dates, camera) goes into it.
 /// A name already produced in this batch (`a.png` and `a.jpg` both → `a.jpg`) gets `-2`, `-3`….
