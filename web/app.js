@@ -1,36 +1,11 @@
 // The scrub page: one photo in, the clean copy and what was removed out. All work happens in
 // the wasm module; nothing is sent anywhere (the server's CSP forbids it as well).
-import init, { scrub } from "./pkg/hifu.js";
+import init, { categories, scrub } from "./pkg/hifu.js";
 
 const $ = (id) => document.getElementById(id);
 
-const CATEGORY_LABELS = {
-  exif: "EXIF block (camera settings and tags)",
-  gps: "GPS position",
-  serial_numbers: "Camera or lens serial number",
-  serial_number: "Camera or lens serial number",
-  owner_name: "Owner or artist name",
-  artist: "Owner or artist name",
-  capture_time: "Capture date and time",
-  date_time: "Capture date and time",
-  maker_note: "MakerNote (vendor data)",
-  thumbnail: "Embedded thumbnail",
-  exif_thumbnail: "Embedded thumbnail",
-  xmp: "XMP",
-  extended_xmp: "Extended XMP",
-  iptc: "IPTC / Photoshop",
-  photoshop: "IPTC / Photoshop",
-  icc: "ICC colour profile (converted to sRGB)",
-  icc_profile: "ICC colour profile (converted to sRGB)",
-  comment: "Comment",
-  comments: "Comment",
-  mpf: "MPF secondary images",
-  trailer: "Data after the end of the image (e.g. motion-photo video)",
-  png_text: "PNG text chunks",
-  png_time: "PNG modification time",
-  webp_exif: "WebP EXIF chunk",
-  webp_xmp: "WebP XMP chunk",
-};
+/** Labels come from the core, so the page and `hifu inspect` say the same thing. */
+let categoryLabels = new Map();
 
 const ORIENTATION_LABELS = {
   1: "Already upright: nothing to do",
@@ -60,7 +35,8 @@ function formatBytes(n) {
 }
 
 function categoryLabel(name) {
-  return CATEGORY_LABELS[name] ?? name.replaceAll("_", " ");
+  const label = categoryLabels.get(name) ?? name.replaceAll("_", " ");
+  return label.charAt(0).toUpperCase() + label.slice(1);
 }
 
 /** Draws with the browser's own decoder; false when it cannot decode the format (e.g. HEIC). */
@@ -158,8 +134,9 @@ function wireInputs() {
   });
 }
 
-init()
+init({ module_or_path: new URL("./pkg/hifu_bg.wasm", import.meta.url) })
   .then(() => {
+    categoryLabels = new Map(categories().map(({ name, label }) => [name, label]));
     wireInputs();
     setState("ready", "Ready: drop or choose a photo.");
   })

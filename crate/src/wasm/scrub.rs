@@ -20,7 +20,7 @@ const TYPESCRIPT_SECTION: &str = TYPESCRIPT;
 #[wasm_bindgen(unchecked_return_type = "ScrubResult")]
 pub fn scrub(
     bytes: &Uint8Array,
-    #[wasm_bindgen(unchecked_param_type = "ScrubOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options: ScrubOptions = parse_options(options)?;
     let input = Zeroizing::new(bytes.to_vec());
@@ -41,7 +41,7 @@ pub fn scrub(
 #[wasm_bindgen(unchecked_return_type = "Inventory")]
 pub fn inspect(
     bytes: &Uint8Array,
-    #[wasm_bindgen(unchecked_param_type = "Limits")] limits: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Limits")] limits: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let limits: Limits = parse_options(limits)?;
     let input = Zeroizing::new(bytes.to_vec());
