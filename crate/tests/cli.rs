@@ -19,9 +19,17 @@ fn exit_code(out: &Output) -> i32 {
 
 /// A 16×8 JPEG with an EXIF block (orientation `orientation`, a GPS IFD) and a comment.
 fn jpeg_with_metadata(orientation: u16) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(16, 8, |x, _| if x < 8 { image::Rgb([20, 30, 40]) } else { image::Rgb([230, 220, 210]) });
+    let img = image::RgbImage::from_fn(16, 8, |x, _| {
+        if x < 8 {
+            image::Rgb([20, 30, 40])
+        } else {
+            image::Rgb([230, 220, 210])
+        }
+    });
     let mut plain = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95).encode_image(&img).unwrap();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 95)
+        .encode_image(&img)
+        .unwrap();
 
     let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
     tiff.extend_from_slice(&2u16.to_be_bytes());
@@ -50,9 +58,12 @@ fn jpeg_with_metadata(orientation: u16) -> Vec<u8> {
 }
 
 fn png_12x6() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(12, 6, |x, y| image::Rgb([(x * 20) as u8, (y * 40) as u8, 99]));
+    let img = image::RgbImage::from_fn(12, 6, |x, y| {
+        image::Rgb([(x * 20) as u8, (y * 40) as u8, 99])
+    });
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
     out
 }
 
@@ -62,7 +73,11 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 fn report_lines(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn line_for<'a>(lines: &'a [serde_json::Value], input_suffix: &str) -> &'a serde_json::Value {
@@ -90,12 +105,22 @@ fn usage_errors_exit_2() {
         vec!["scrub", p, "--out-dir", o, "--quality", "0"],
         vec!["scrub", p, "--out-dir", o, "--format", "gif"],
         vec!["scrub", "/no/such/photo.jpg", "--out-dir", o],
-        vec!["scrub", dir.path().to_str().unwrap(), "--out-dir", dir.path().to_str().unwrap()],
+        vec![
+            "scrub",
+            dir.path().to_str().unwrap(),
+            "--out-dir",
+            dir.path().to_str().unwrap(),
+        ],
         vec!["inspect"],
         vec!["no-such-command"],
     ] {
         let result = hifu(&args);
-        assert_eq!(exit_code(&result), 2, "{args:?}: {}", String::from_utf8_lossy(&result.stderr));
+        assert_eq!(
+            exit_code(&result),
+            2,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
     }
 }
 
@@ -104,7 +129,10 @@ fn a_bad_file_gets_an_error_line_and_the_batch_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let photos = dir.path().join("photos");
     write(&photos.join("1-good.jpg"), &jpeg_with_metadata(6));
-    write(&photos.join("2-bad.jpg"), b"this is not a photo at all, just text");
+    write(
+        &photos.join("2-bad.jpg"),
+        b"this is not a photo at all, just text",
+    );
     write(&photos.join("sub/3-good.png"), &png_12x6());
     write(&photos.join("notes.txt"), b"skipped: not a photo extension");
     let out = dir.path().join("clean");
@@ -120,7 +148,10 @@ fn a_bad_file_gets_an_error_line_and_the_batch_goes_on() {
     ]);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(exit_code(&result), 1, "stderr: {stderr}");
-    assert!(stderr.contains("2-bad.jpg"), "the error line names the file: {stderr}");
+    assert!(
+        stderr.contains("2-bad.jpg"),
+        "the error line names the file: {stderr}"
+    );
 
     let lines = report_lines(&report);
     assert_eq!(lines.len(), 3, "{lines:?}");
@@ -137,15 +168,30 @@ fn a_bad_file_gets_an_error_line_and_the_batch_goes_on() {
     assert_eq!(good["orientation_applied"], 6);
     assert_eq!(good["output_kind"], "re_encoded");
     for category in ["exif", "exif_gps", "comment"] {
-        assert!(good["removed"].as_array().unwrap().contains(&category.into()), "{category}: {good}");
+        assert!(
+            good["removed"]
+                .as_array()
+                .unwrap()
+                .contains(&category.into()),
+            "{category}: {good}"
+        );
     }
     let cleaned = std::fs::read(good["output"].as_str().unwrap()).unwrap();
     assert!(!contains(&cleaned, b"Exif\0\0") && !contains(&cleaned, b"Yamada"));
-    assert_eq!(image::load_from_memory(&cleaned).unwrap().to_rgb8().dimensions(), (8, 16));
+    assert_eq!(
+        image::load_from_memory(&cleaned)
+            .unwrap()
+            .to_rgb8()
+            .dimensions(),
+        (8, 16)
+    );
 
     let png = line_for(&lines, "3-good.png");
     assert_eq!(png["status"], "ok");
-    assert_eq!(PathBuf::from(png["output"].as_str().unwrap()), out.canonicalize().unwrap().join("sub/3-good.png"));
+    assert_eq!(
+        PathBuf::from(png["output"].as_str().unwrap()),
+        out.canonicalize().unwrap().join("sub/3-good.png")
+    );
 }
 
 #[test]
@@ -170,11 +216,22 @@ fn all_good_exits_0_and_outputs_never_overwrite_inputs() {
         "--report",
         report.to_str().unwrap(),
     ]);
-    assert_eq!(exit_code(&result), 0, "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(
+        exit_code(&result),
+        0,
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     assert_eq!(std::fs::read(&a_png).unwrap(), png_12x6());
     assert_eq!(std::fs::read(&a_jpg).unwrap(), jpeg_with_metadata(1));
-    let outputs: Vec<String> = report_lines(&report).iter().map(|l| l["output"].as_str().unwrap().to_string()).collect();
-    let names: Vec<&str> = outputs.iter().map(|o| Path::new(o).file_name().unwrap().to_str().unwrap()).collect();
+    let outputs: Vec<String> = report_lines(&report)
+        .iter()
+        .map(|l| l["output"].as_str().unwrap().to_string())
+        .collect();
+    let names: Vec<&str> = outputs
+        .iter()
+        .map(|o| Path::new(o).file_name().unwrap().to_str().unwrap())
+        .collect();
     assert_eq!(names, ["a-2.png", "a-3.png"]);
     for o in &outputs {
         assert_eq!(&std::fs::read(o).unwrap()[1..4], b"PNG");
@@ -208,7 +265,12 @@ fn inspect_prints_categories_for_people_and_as_json() {
     write(&photo, &jpeg_with_metadata(1));
 
     let human = hifu(&["inspect", photo.to_str().unwrap()]);
-    assert_eq!(exit_code(&human), 0, "{}", String::from_utf8_lossy(&human.stderr));
+    assert_eq!(
+        exit_code(&human),
+        0,
+        "{}",
+        String::from_utf8_lossy(&human.stderr)
+    );
     let text = String::from_utf8(human.stdout).unwrap();
     assert!(text.contains("EXIF") && text.contains("(exif)"), "{text}");
     assert!(!text.contains("Yamada"));
@@ -216,7 +278,13 @@ fn inspect_prints_categories_for_people_and_as_json() {
     let json = hifu(&["inspect", photo.to_str().unwrap(), "--json"]);
     assert_eq!(exit_code(&json), 0);
     let inventory: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert!(inventory["categories"].as_array().unwrap().contains(&"exif".into()), "{inventory}");
+    assert!(
+        inventory["categories"]
+            .as_array()
+            .unwrap()
+            .contains(&"exif".into()),
+        "{inventory}"
+    );
 
     let garbage = dir.path().join("g.jpg");
     write(&garbage, b"\xFF\xD8\xFF garbage");
@@ -233,24 +301,43 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(HIFU).args(["serve", "--port", "0"]).stdout(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(HIFU)
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = line.split("127.0.0.1:").nth(1).and_then(|s| s.split('/').next()).unwrap().parse().unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap()
+            .parse()
+            .unwrap();
         Server { child, port }
     }
 
     /// Sends `path` verbatim (no client-side normalisation of `..`) and returns status,
-    /// lower-cased headers and body.
+    /// lower-cased headers and body. HTTP/1.0, so large bodies come unchunked.
     fn get(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
         let head = String::from_utf8(raw[..split].to_vec()).unwrap();
         let mut lines = head.lines();
-        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
         let headers = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -267,7 +354,10 @@ impl Drop for Server {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn assert_strict_headers(headers: &[(String, String)]) {
@@ -277,7 +367,10 @@ fn assert_strict_headers(headers: &[(String, String)]) {
     );
     assert_eq!(header(headers, "x-content-type-options"), Some("nosniff"));
     assert_eq!(header(headers, "referrer-policy"), Some("no-referrer"));
-    assert_eq!(header(headers, "cross-origin-opener-policy"), Some("same-origin"));
+    assert_eq!(
+        header(headers, "cross-origin-opener-policy"),
+        Some("same-origin")
+    );
 }
 
 #[test]
@@ -286,13 +379,22 @@ fn serve_ships_the_page_with_strict_headers() {
 
     let (status, headers, body) = server.get("/");
     assert_eq!(status, 200);
-    assert_eq!(header(&headers, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert_strict_headers(&headers);
-    assert_eq!(body, std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/index.html")).unwrap());
+    assert_eq!(
+        body,
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/index.html")).unwrap()
+    );
 
     let (status, headers, _) = server.get("/app.js");
     assert_eq!(status, 200);
-    assert_eq!(header(&headers, "content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
 
     let (status, headers, _) = server.get("/no-such-page.html");
     assert_eq!(status, 404);
@@ -302,10 +404,19 @@ fn serve_ships_the_page_with_strict_headers() {
 #[test]
 fn serve_refuses_to_climb_out_of_the_embedded_files() {
     let server = Server::start();
-    for path in ["/../Cargo.toml", "/../../etc/passwd", "/%2e%2e/Cargo.toml", "/models/../../Cargo.toml", "/..%2fCargo.toml"] {
+    for path in [
+        "/../Cargo.toml",
+        "/../../etc/passwd",
+        "/%2e%2e/Cargo.toml",
+        "/models/../../Cargo.toml",
+        "/..%2fCargo.toml",
+    ] {
         let (status, _, body) = server.get(path);
         assert_eq!(status, 404, "{path}");
-        assert!(!contains(&body, b"[workspace]") && !contains(&body, b"root:"), "{path} leaked a file");
+        assert!(
+            !contains(&body, b"[workspace]") && !contains(&body, b"root:"),
+            "{path} leaked a file"
+        );
     }
 }
 
@@ -313,14 +424,21 @@ fn serve_refuses_to_climb_out_of_the_embedded_files() {
 /// skips this check; scripts/test sets HIFU_REQUIRE_WEB_PKG=1 so there it cannot be skipped.
 #[test]
 fn serve_gives_wasm_its_mime_type() {
-    let built = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/pkg/hifu_bg.wasm")).exists();
+    let built = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../web/pkg/hifu_bg.wasm"
+    ))
+    .exists();
     if !built && std::env::var_os("HIFU_REQUIRE_WEB_PKG").is_none() {
         eprintln!("web/pkg not built: skipping the wasm MIME check (run scripts/test)");
         return;
     }
     let server = Server::start();
     let (status, headers, body) = server.get("/pkg/hifu_bg.wasm");
-    assert_eq!(status, 200, "web/pkg was not embedded: rebuild after build_web");
+    assert_eq!(
+        status, 200,
+        "web/pkg was not embedded: rebuild after build_web"
+    );
     assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
     assert_eq!(&body[..4], b"\0asm");
 }

@@ -68,7 +68,9 @@ fn jpeg_with_metadata(orientation: u16) -> Vec<u8> {
 }
 
 fn png_12x6() -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(12, 6, |x, y| image::Rgba([(x * 20) as u8, (y * 40) as u8, 99, 255]));
+    let img = image::RgbaImage::from_fn(12, 6, |x, y| {
+        image::Rgba([(x * 20) as u8, (y * 40) as u8, 99, 255])
+    });
     let mut out = Vec::new();
     img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
         .unwrap();
@@ -80,7 +82,10 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 fn strings(v: &JsValue) -> Vec<String> {
-    Array::from(v).iter().map(|s| s.as_string().unwrap()).collect()
+    Array::from(v)
+        .iter()
+        .map(|s| s.as_string().unwrap())
+        .collect()
 }
 
 fn options(json: &str) -> Option<JsValue> {
@@ -88,16 +93,23 @@ fn options(json: &str) -> Option<JsValue> {
 }
 
 fn output_image(result: &JsValue) -> image::DynamicImage {
-    let bytes = get(result, "image").dyn_into::<Uint8Array>().unwrap().to_vec();
+    let bytes = get(result, "image")
+        .dyn_into::<Uint8Array>()
+        .unwrap()
+        .to_vec();
     image::load_from_memory(&bytes).unwrap()
 }
 
 /// The thrown value's `code`, after checking it is a `HifuError` with a message.
 fn error_code(thrown: JsValue) -> String {
-    let error = thrown.dyn_into::<js_sys::Error>().expect("a JS Error is thrown");
+    let error = thrown
+        .dyn_into::<js_sys::Error>()
+        .expect("a JS Error is thrown");
     assert_eq!(String::from(error.name()), "HifuError");
     assert!(!String::from(error.message()).is_empty());
-    get(&error, "code").as_string().expect("the error has a string code")
+    get(&error, "code")
+        .as_string()
+        .expect("the error has a string code")
 }
 
 #[wasm_bindgen_test]
@@ -109,10 +121,16 @@ fn jpeg_with_exif_comes_back_upright_and_clean() {
     let report = get(&result, "report");
     assert_eq!(get(&report, "status").as_string().unwrap(), "ok");
     assert_eq!(get(&report, "orientation_applied").as_f64().unwrap(), 6.0);
-    assert_eq!(get(&report, "output_kind").as_string().unwrap(), "re_encoded");
+    assert_eq!(
+        get(&report, "output_kind").as_string().unwrap(),
+        "re_encoded"
+    );
     let removed = strings(&get(&report, "removed"));
     for category in ["exif", "exif_gps", "comment"] {
-        assert!(removed.contains(&category.to_string()), "{category} missing from {removed:?}");
+        assert!(
+            removed.contains(&category.to_string()),
+            "{category} missing from {removed:?}"
+        );
     }
 
     // Orientation 6 = rotate 90° clockwise: the 16×8 photo is now 8×16, dark half on top.
@@ -120,9 +138,15 @@ fn jpeg_with_exif_comes_back_upright_and_clean() {
     assert_eq!(out.dimensions(), (8, 16));
     assert!(out.get_pixel(4, 2).0[0] < 100 && out.get_pixel(4, 13).0[0] > 150);
 
-    let bytes = get(&result, "image").dyn_into::<Uint8Array>().unwrap().to_vec();
+    let bytes = get(&result, "image")
+        .dyn_into::<Uint8Array>()
+        .unwrap()
+        .to_vec();
     assert!(!bytes.windows(6).any(|w| w == b"Exif\0\0"), "EXIF survived");
-    assert!(!bytes.windows(5).any(|w| w == b"Yamad"), "the comment survived");
+    assert!(
+        !bytes.windows(5).any(|w| w == b"Yamad"),
+        "the comment survived"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -164,7 +188,12 @@ fn empty_truncated_and_garbage_inputs_throw_typed_errors() {
     let cases: [(&str, Vec<u8>); 3] = [
         ("decode.empty", Vec::new()),
         ("container.truncated", jpeg[..jpeg.len() / 2].to_vec()),
-        ("decode.unknown_format", (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
+        (
+            "decode.unknown_format",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ),
     ];
     for (expected, bytes) in cases {
         let thrown = scrub(&Uint8Array::from(bytes.as_slice()), None).expect_err(expected);
@@ -172,7 +201,10 @@ fn empty_truncated_and_garbage_inputs_throw_typed_errors() {
     }
     // inspect reads only the container: a cut-off JPEG body is not its business, but empty
     // and unknown input are.
-    for (expected, bytes) in [("decode.empty", Vec::new()), ("decode.unknown_format", b"GIF89a....".to_vec())] {
+    for (expected, bytes) in [
+        ("decode.empty", Vec::new()),
+        ("decode.unknown_format", b"GIF89a....".to_vec()),
+    ] {
         let thrown = inspect(&Uint8Array::from(bytes.as_slice()), None).expect_err(expected);
         assert_eq!(error_code(thrown), expected);
     }
@@ -181,9 +213,11 @@ fn empty_truncated_and_garbage_inputs_throw_typed_errors() {
 #[wasm_bindgen_test]
 fn malformed_options_throw_options_invalid() {
     let input = Uint8Array::from(png_12x6().as_slice());
-    let thrown = scrub(&input, options(r#"{"quality":"high"}"#)).expect_err("quality must be a number");
+    let thrown =
+        scrub(&input, options(r#"{"quality":"high"}"#)).expect_err("quality must be a number");
     assert_eq!(error_code(thrown), "options.invalid");
-    let thrown = scrub(&input, options(r#"{"format":"gif"}"#)).expect_err("gif is not an output format");
+    let thrown =
+        scrub(&input, options(r#"{"format":"gif"}"#)).expect_err("gif is not an output format");
     assert_eq!(error_code(thrown), "options.invalid");
 }
 
@@ -194,6 +228,10 @@ fn typescript_names_match_the_core() {
     for (category, entry) in Category::ALL.iter().zip(listed.iter()) {
         assert_eq!(get(&entry, "name").as_string().unwrap(), category.name());
         assert_eq!(get(&entry, "label").as_string().unwrap(), category.label());
-        assert!(TYPESCRIPT.contains(&format!("\"{}\"", category.name())), "{} missing from the .d.ts", category.name());
+        assert!(
+            TYPESCRIPT.contains(&format!("\"{}\"", category.name())),
+            "{} missing from the .d.ts",
+            category.name()
+        );
     }
 }

@@ -24,11 +24,16 @@ pub fn scrub(
 ) -> Result<JsValue, JsValue> {
     let options: ScrubOptions = parse_options(options)?;
     let input = Zeroizing::new(bytes.to_vec());
-    let scrubbed = crate::scrub(&input, &options).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+    let scrubbed =
+        crate::scrub(&input, &options).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
     drop(input);
 
-    let report = serde_wasm_bindgen::to_value(&scrubbed.report)
-        .map_err(|e| hifu_error("report.serialize", &format!("hifu could not return its report: {e}")))?;
+    let report = serde_wasm_bindgen::to_value(&scrubbed.report).map_err(|e| {
+        hifu_error(
+            "report.serialize",
+            &format!("hifu could not return its report: {e}"),
+        )
+    })?;
     let result = Object::new();
     let image = Uint8Array::from(scrubbed.image.as_slice());
     set(&result, "image", &image)?;
@@ -45,10 +50,15 @@ pub fn inspect(
 ) -> Result<JsValue, JsValue> {
     let limits: Limits = parse_options(limits)?;
     let input = Zeroizing::new(bytes.to_vec());
-    let inventory = crate::inspect(&input, &limits).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+    let inventory =
+        crate::inspect(&input, &limits).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
     drop(input);
-    serde_wasm_bindgen::to_value(&inventory)
-        .map_err(|e| hifu_error("report.serialize", &format!("hifu could not return its inventory: {e}")))
+    serde_wasm_bindgen::to_value(&inventory).map_err(|e| {
+        hifu_error(
+            "report.serialize",
+            &format!("hifu could not return its inventory: {e}"),
+        )
+    })
 }
 
 /// Every metadata category with its label, in listing order (for pages that show reports).
@@ -57,22 +67,34 @@ pub fn categories() -> JsValue {
     let list = js_sys::Array::new();
     for category in Category::ALL {
         let entry = Object::new();
-        let _ = Reflect::set(&entry, &JsValue::from_str("name"), &JsValue::from_str(category.name()));
-        let _ = Reflect::set(&entry, &JsValue::from_str("label"), &JsValue::from_str(category.label()));
+        let _ = Reflect::set(
+            &entry,
+            &JsValue::from_str("name"),
+            &JsValue::from_str(category.name()),
+        );
+        let _ = Reflect::set(
+            &entry,
+            &JsValue::from_str("label"),
+            &JsValue::from_str(category.label()),
+        );
         list.push(&entry);
     }
     list.into()
 }
 
 /// `undefined`/`null` mean defaults; anything else must parse completely.
-fn parse_options<T: Default + serde::de::DeserializeOwned>(value: Option<JsValue>) -> Result<T, JsValue> {
+fn parse_options<T: Default + serde::de::DeserializeOwned>(
+    value: Option<JsValue>,
+) -> Result<T, JsValue> {
     match value {
-        Some(v) if !v.is_undefined() && !v.is_null() => serde_wasm_bindgen::from_value(v).map_err(|e| {
-            hifu_error(
-                "options.invalid",
-                &format!("The options are not valid ({e}): fix the calling page."),
-            )
-        }),
+        Some(v) if !v.is_undefined() && !v.is_null() => {
+            serde_wasm_bindgen::from_value(v).map_err(|e| {
+                hifu_error(
+                    "options.invalid",
+                    &format!("The options are not valid ({e}): fix the calling page."),
+                )
+            })
+        }
         _ => Ok(T::default()),
     }
 }

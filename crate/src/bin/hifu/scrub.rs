@@ -102,21 +102,29 @@ fn run_batch(args: &Args) -> Result<bool, String> {
         let line = scrub_one(input, &out_dir, &options, &mut taken);
         if let Some(error) = line.error() {
             all_ok = false;
-            eprintln!("hifu scrub: {}: {} [{}]", input.shown.display(), error.message, error.code);
+            eprintln!(
+                "hifu scrub: {}: {} [{}]",
+                input.shown.display(),
+                error.message,
+                error.code
+            );
         } else if let Some(out) = &line.output {
-            println!("{} -> {out} ({})", input.shown.display(), summary(&line.report));
+            println!(
+                "{} -> {out} ({})",
+                input.shown.display(),
+                summary(&line.report)
+            );
         } else {
             println!("{}: excluded, nothing written", input.shown.display());
         }
         if let Some(w) = report.as_mut() {
             let json = serde_json::to_string(&line)
                 .map_err(|e| format!("cannot write the report: {e}"))?;
-            writeln!(w, "{json}").map_err(|e| format!("cannot write the report: {e}"))?;
+            // Flushed per line: a long batch's report can be followed, and survives a crash.
+            writeln!(w, "{json}")
+                .and_then(|()| w.flush())
+                .map_err(|e| format!("cannot write the report: {e}"))?;
         }
-    }
-    if let Some(mut w) = report {
-        w.flush()
-            .map_err(|e| format!("cannot write the report: {e}"))?;
     }
     Ok(all_ok)
 }
@@ -134,28 +142,53 @@ fn summary(report: &hifu::Report) -> String {
     }
 }
 
-fn scrub_one(input: &Input, out_dir: &Path, options: &ScrubOptions, taken: &mut HashSet<PathBuf>) -> ReportLine {
+fn scrub_one(
+    input: &Input,
+    out_dir: &Path,
+    options: &ScrubOptions,
+    taken: &mut HashSet<PathBuf>,
+) -> ReportLine {
     let shown = input.shown_string();
     // Read at most one byte past the limit: the core then refuses the file with its own
     // error, and a huge file is never read into memory whole.
     let bytes = match inputs::read_limited(&input.canonical, options.limits.max_input_bytes) {
         Ok(b) => b,
-        Err(e) => return ReportLine::io_failure(shown, "io.read", format!("cannot read the file: {e}")),
+        Err(e) => {
+            return ReportLine::io_failure(shown, "io.read", format!("cannot read the file: {e}"))
+        }
     };
     let scrubbed = match hifu::scrub(&bytes, options) {
         Ok(s) => s,
-        Err(e) => return ReportLine { input: shown, output: None, report: Report::failed(&e) },
+        Err(e) => {
+            return ReportLine {
+                input: shown,
+                output: None,
+                report: Report::failed(&e),
+            }
+        }
     };
     drop(bytes); // Zeroizing: the original bytes are wiped here, before anything is written.
 
     if scrubbed.report.status == Status::Excluded {
-        return ReportLine { input: shown, output: None, report: scrubbed.report };
+        return ReportLine {
+            input: shown,
+            output: None,
+            report: scrubbed.report,
+        };
     }
     let target = output_path(out_dir, &input.relative, scrubbed.mime, taken);
     if let Err(e) = write_atomically(&target, &scrubbed.image) {
-        return ReportLine::io_failure(shown, "io.write", format!("cannot write {}: {e}", target.display()));
+        return ReportLine::io_failure(
+            shown,
+            "io.write",
+            format!("cannot write {}: {e}", target.display()),
+        );
     }
-    ReportLine { input: shown, output: Some(target.to_string_lossy().into_owned()), report: scrubbed.report }
+    ReportLine {
+        input: shown,
+        output: Some(target.to_string_lossy().into_owned()),
+        report: scrubbed.report,
+    }
 }
 /// `out_dir/<relative path of the input>` with the extension of the output format. The name
 /// is the operator's own file name; nothing from inside the file (dates, camera) goes into it.

@@ -19,11 +19,21 @@ impl ReportLine {
     pub fn io_failure(input: String, code: &str, message: String) -> Self {
         // `Report::failed` gives the shape of a failed photo; the code and message are ours.
         let mut report = Report::failed(&hifu::decode::DecodeError::Empty.into());
-        report.error = Some(ReportError { code: code.to_string(), message });
-        ReportLine { input, output: None, report }
+        report.error = Some(ReportError {
+            code: code.to_string(),
+            message,
+        });
+        ReportLine {
+            input,
+            output: None,
+            report,
+        }
     }
 
     pub fn error(&self) -> Option<&ReportError> {
-        self.report.error.as_ref().filter(|_| self.report.status == Status::Error)
+        self.report
+            .error
+            .as_ref()
+            .filter(|_| self.report.status == Status::Error)
     }
 }
