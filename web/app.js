@@ -111,6 +111,12 @@ async function handle(file) {
     bytes.fill(0); // this page's copy of the original
   }
 
+  if (result.report.status === "excluded") {
+    // The face gate (issue 3) withheld the photo: there is no clean copy to show.
+    const reason = result.report.gate?.reason?.replaceAll("_", " ") ?? "not safe to share";
+    setState("excluded", `${file.name} was not cleaned: excluded (${reason}).`);
+    return;
+  }
   const clean = showReport(file, result);
   $("result").hidden = false;
   const beforeShown = await draw($("before"), file);
