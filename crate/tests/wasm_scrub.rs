@@ -1,6 +1,6 @@
 //! The scrub bindings in a real browser (headless Chromium via wasm-bindgen-test):
 //! photos made in memory go through `hifu::wasm::scrub` exactly as a page calls it.
-//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p hifu --target wasm32-unknown-unknown
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p hifu --target wasm32-unknown-unknown --release
 //! --no-default-features --test wasm_scrub` (scripts/test does).
 #![cfg(target_arch = "wasm32")]
 
