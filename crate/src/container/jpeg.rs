@@ -351,6 +351,18 @@ mod tests {
     }
 
     #[test]
+    fn adobe_transform_marker_is_kept_without_extra_bytes_and_not_listed() {
+        // Adobe APP14: version 100, flags, transform 2 (YCCK), then 3 bytes a writer appended.
+        let mut app14 = vec![0xFF, APP14, 0x00, 0x11];
+        app14.extend_from_slice(b"Adobe\x00\x64\x00\x00\x00\x00\x02xyz");
+        let jpeg = skeleton(&app14, &[0x00], b"");
+        assert!(parse(&jpeg).unwrap().inventory.is_empty());
+        let mut app14_clean = vec![0xFF, APP14, 0x00, 0x0E];
+        app14_clean.extend_from_slice(b"Adobe\x00\x64\x00\x00\x00\x00\x02");
+        assert_eq!(strip(&jpeg).unwrap(), skeleton(&app14_clean, &[0x00], b""));
+    }
+
+    #[test]
     fn icc_chunks_are_joined_in_sequence_order_and_bad_numbering_is_an_error() {
         let two: &[u8] = &[2, 2, b'c', b'd'];
         let one: &[u8] = &[1, 2, b'a', b'b'];
