@@ -84,7 +84,8 @@ fn walk(bytes: &[u8]) -> Result<Layout<'_>, ContainerError> {
         let marker = *bytes
             .get(marker_at)
             .ok_or(ContainerError::truncated(FORMAT))?;
-        let start = marker_at - 1;
+        // The marker's own 0xFF is the byte before it (marker_at > ff, so this never wraps).
+        let start = marker_at.saturating_sub(1);
         pos = marker_at + 1;
         match marker {
             EOI => {
