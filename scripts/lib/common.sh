@@ -26,9 +26,11 @@ ensure_browser() {
     fi
 }
 
-# exiftool: the independent reader the tests check scrubbed files with, and the bench baseline.
+# exiftool (the independent metadata reader the tests check against; the bench baseline) and
+# cjpeg (progressive JPEG fixtures). (scrub)
 ensure_exiftool() {
-    command -v exiftool >/dev/null || apt_install libimage-exiftool-perl
+    if command -v exiftool >/dev/null && command -v cjpeg >/dev/null; then return; fi
+    apt_install libimage-exiftool-perl libjpeg-turbo-progs
 }
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.

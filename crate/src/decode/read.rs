@@ -193,6 +193,7 @@ fn is_truncation(error: &ImageError) -> bool {
             "truncated",
             "no more bytes",
             "not enough data",
+            "failed to fill whole buffer",
         ]
         .iter()
         .any(|needle| text.contains(needle))
