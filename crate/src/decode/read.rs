@@ -1,6 +1,9 @@
 //! Pixel decoding with the `image` crate's per-format decoders: the header is read and checked
 //! against [`Limits`] before the pixel buffer exists, and every buffer holding original pixels is
 //! a `Zeroizing` one.
+//!
+//! The format-specific decoders are built directly (what `image::ImageReader` does inside)
+//! because only they can say whether a PNG or WebP is animated before any frame is decoded.
 
 use std::io::Cursor;
 
