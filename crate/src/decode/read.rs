@@ -174,6 +174,12 @@ pub(crate) fn from_image(error: ImageError) -> DecodeError {
             detail: e.to_string(),
         },
         other if is_truncation(&other) => DecodeError::Truncated,
+        // Some decoders (image-webp) refuse an oversized canvas as a format error.
+        other if other.to_string().to_ascii_lowercase().contains("too large") => {
+            DecodeError::TooLarge {
+                reason: other.to_string(),
+            }
+        }
         other => DecodeError::Corrupt {
             detail: other.to_string(),
         },
