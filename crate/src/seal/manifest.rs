@@ -1,0 +1,96 @@
+//! `manifest.json`, the first entry of every bundle: what the site sends, per photo, next to
+//! the scrubbed pixels. It holds no direct identifier and no clock time unless one is passed in,
+//! so identical inputs give identical manifests.
+
+use super::SealError;
+use crate::record::{DeidentifiedRecord, Policy};
+use crate::report::{Category, OutputKind, Report};
+use serde::{Deserialize, Serialize};
+
+/// The entry name of the manifest inside a bundle.
+pub const MANIFEST_ENTRY: &str = "manifest.json";
+/// Bumped whenever a field changes meaning or disappears.
+pub const MANIFEST_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    /// Short code of the contributing site, chosen by the site (e.g. "KYOTO-DERM").
+    pub site_code: String,
+    /// The hifu version that built the bundle.
+    pub tool_version: String,
+    /// The de-identification rules applied to every record.
+    pub policy: Policy,
+    /// Optional label for the batch (e.g. "2024-Q2"), passed in; never the clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    pub items: Vec<ManifestItem>,
+}
+
+/// One photo and its record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestItem {
+    /// Entry name of the scrubbed image inside the bundle (`images/…`). Original file names
+    /// stay at the site: they often carry patient IDs.
+    pub image: String,
+    /// SHA-256 of the scrubbed image bytes, lower-case hex.
+    pub sha256: String,
+    pub mime: String,
+    pub record: DeidentifiedRecord,
+    pub scrub: ScrubSummary,
+}
+
+/// What the scrub did to the photo (categories and counts, no values).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScrubSummary {
+    pub removed: Vec<Category>,
+    pub orientation_applied: u8,
+    pub output_kind: OutputKind,
+    /// Faces found and redacted, once face detection is part of the scrub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faces_redacted: Option<u32>,
+    /// The face gate's decision, once the gate is part of the scrub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
+    /// Classifier output (decision support), when the site ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<serde_json::Value>,
+}
+
+impl ScrubSummary {
+    pub fn from_report(report: &Report) -> Self {
+        ScrubSummary {
+            removed: report.removed.clone(),
+            orientation_applied: report.orientation_applied,
+            output_kind: report.output_kind,
+            faces_redacted: None,
+            gate: None,
+            classifier: None,
+        }
+    }
+}
+
+impl Manifest {
+    pub fn new(site_code: &str, policy: Policy) -> Self {
+        Manifest {
+            schema_version: MANIFEST_SCHEMA_VERSION,
+            site_code: site_code.to_owned(),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            policy,
+            batch: None,
+            items: Vec::new(),
+        }
+    }
+
+    /// Pretty JSON with a stable field order (struct order), ending in a newline.
+    pub fn to_json(&self) -> Result<Vec<u8>, SealError> {
+        let mut out = serde_json::to_vec_pretty(self).map_err(|_| SealError::Manifest)?;
+        out.push(b'\n');
+        Ok(out)
+    }
+
+    pub fn from_json(bytes: &[u8]) -> Result<Self, SealError> {
+        serde_json::from_slice(bytes)
+            .map_err(|_| SealError::BadContent("manifest.json is not a hifu manifest"))
+    }
+}
