@@ -6,6 +6,8 @@ use super::SealError;
 use crate::record::{DeidentifiedRecord, Policy};
 use crate::report::{Category, OutputKind, Report};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// The entry name of the manifest inside a bundle.
 pub const MANIFEST_ENTRY: &str = "manifest.json";
@@ -92,5 +94,54 @@ impl Manifest {
     pub fn from_json(bytes: &[u8]) -> Result<Self, SealError> {
         serde_json::from_slice(bytes)
             .map_err(|_| SealError::BadContent("manifest.json is not a hifu manifest"))
+    }
+}
+
+/// Lower-case hex SHA-256, as the manifest records image digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    super::hex_encode(&Sha256::digest(bytes))
+}
+
+impl Manifest {
+    /// Checks the opened images against the manifest: every listed image present with its
+    /// digest, and no image that the manifest does not list. `images` maps entry name → SHA-256.
+    pub fn check_images(&self, images: &BTreeMap<String, String>) -> Result<(), SealError> {
+        if self.schema_version != MANIFEST_SCHEMA_VERSION {
+            return Err(SealError::BadContent(
+                "the manifest has an unknown schema version",
+            ));
+        }
+        for item in &self.items {
+            match images.get(&item.image) {
+                None => {
+                    return Err(SealError::BadContent(
+                        "an image listed in the manifest is missing",
+                    ))
+                }
+                Some(digest) if digest != &item.sha256 => {
+                    return Err(SealError::BadContent(
+                        "an image does not match its SHA-256 in the manifest",
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if images.len() != self.items.len() {
+            return Err(SealError::BadContent(
+                "the bundle holds images the manifest does not list",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// File extension for an image MIME type (the bundle names images by number, not by origin).
+pub fn extension_for_mime(mime: &str) -> &'static str {
+    match mime {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "image/tiff" => "tif",
+        _ => "bin",
     }
 }

@@ -16,9 +16,13 @@ mod sealer;
 
 pub use entries::{Entry, MAX_ENTRY_NAME_LEN};
 pub use error::SealError;
+pub use format::DEFAULT_CHUNK_SIZE;
 pub use hex::{hex_decode, hex_encode};
 pub use keys::{generate_hub_keypair, HubPrivateKey, HubPublicKey};
-pub use manifest::{Manifest, ManifestItem, ScrubSummary, MANIFEST_ENTRY, MANIFEST_SCHEMA_VERSION};
+pub use manifest::{
+    extension_for_mime, sha256_hex, Manifest, ManifestItem, ScrubSummary, MANIFEST_ENTRY,
+    MANIFEST_SCHEMA_VERSION,
+};
 pub use opener::{open_all, Opener, OpenerLimits};
 pub use sealer::Sealer;
 
