@@ -4,7 +4,7 @@
 
 use super::SealError;
 use crate::record::{DeidentifiedRecord, Policy};
-use crate::report::{Category, OutputKind, Report};
+use crate::report::{Category, Gate, OutputKind, Report};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -46,14 +46,16 @@ pub struct ManifestItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScrubSummary {
     pub removed: Vec<Category>,
-    pub orientation_applied: u8,
-    pub output_kind: OutputKind,
-    /// Faces found and redacted, once face detection is part of the scrub.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub faces_redacted: Option<u32>,
-    /// The face gate's decision, once the gate is part of the scrub.
+    pub orientation_applied: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gate: Option<String>,
+    pub output_kind: Option<OutputKind>,
+    /// Faces found and redacted; absent when no face step ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faces_redacted: Option<usize>,
+    /// The identifiable-photo gate's decision; absent when no gate ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
     /// Classifier output (decision support), when the site ran it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier: Option<serde_json::Value>,
@@ -61,12 +63,15 @@ pub struct ScrubSummary {
 
 impl ScrubSummary {
     pub fn from_report(report: &Report) -> Self {
+        // Without a gate and without faces there is no sign that detection ran: say nothing
+        // rather than a reassuring "0".
+        let detection_ran = report.gate.is_some() || !report.faces.is_empty();
         ScrubSummary {
             removed: report.removed.clone(),
             orientation_applied: report.orientation_applied,
             output_kind: report.output_kind,
-            faces_redacted: None,
-            gate: None,
+            faces_redacted: detection_ran.then_some(report.faces.len()),
+            gate: report.gate.clone(),
             classifier: None,
         }
     }
