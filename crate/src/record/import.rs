@@ -137,6 +137,8 @@ pub fn import_records(bytes: &[u8], opt_out: &OptOut) -> Result<Import, RecordEr
             });
         }
         let parsed = parse_row(row, &cell, &mut errors);
+        // Report a row's problems left to right, as the operator sees the columns.
+        errors.sort_by_key(|e| headers.iter().position(|h| h.trim() == e.column).unwrap_or(usize::MAX));
         if errors.is_empty() {
             if let Some(parsed) = parsed {
                 import.summary.accepted += 1;
@@ -180,7 +182,7 @@ fn parse_row<'a>(row: u64, cell: &Cell<'a>, errors: &mut Vec<RowError>) -> Optio
             Err(reason) => {
                 // Birth dates are identifiers: the message names the problem, not the value.
                 let reason = if field == Field::BirthDate {
-                    redact_value(&reason, &value)
+                    "the birth date is not a valid date (write it like 1980-01-31)".to_owned()
                 } else {
                     reason
                 };
@@ -237,12 +239,6 @@ fn parse_row<'a>(row: u64, cell: &Cell<'a>, errors: &mut Vec<RowError>) -> Optio
         lesion_site: text(Field::LesionSite),
         file_name: cell(Field::FileName).map(|(_, v)| base_name(&v)),
     })
-}
-
-fn redact_value(message: &str, value: &str) -> String {
-    message
-        .replace(&format!("{value:?}"), "the birth date")
-        .replace(value, "the birth date")
 }
 
 /// Which field each column is; refuses two columns for one field and a missing ID column.

@@ -11,12 +11,31 @@ const ERA_NAMES: [&str; 5] = ["明治", "大正", "昭和", "平成", "令和"];
 /// Returns `text` with every sensitive span replaced by `marker`. `names` are the row's name
 /// fields (full names; their parts are matched too).
 pub fn redact_free_text(text: &str, names: &[&str], marker: &str) -> String {
-    let text = to_half_width(text);
+    // Detect on a half-width copy ("１２３" is a number too), cut the original: the mapping is
+    // one char to one char, so spans carry over by char index.
+    let normalized = to_half_width(text);
     let mut spans = Vec::new();
-    name_spans(&text, names, &mut spans);
-    id_token_spans(&text, &mut spans);
-    number_run_spans(&text, &mut spans);
-    replace_spans(&text, spans, marker)
+    name_spans(&normalized, names, &mut spans);
+    id_token_spans(&normalized, &mut spans);
+    number_run_spans(&normalized, &mut spans);
+    let normalized_offsets = char_offsets(&normalized);
+    let original_offsets = char_offsets(text);
+    let to_original = |byte: usize| {
+        normalized_offsets
+            .binary_search(&byte)
+            .ok()
+            .and_then(|char_index| original_offsets.get(char_index).copied())
+    };
+    let spans = spans
+        .into_iter()
+        .filter_map(|span| Some(to_original(span.start)?..to_original(span.end)?))
+        .collect();
+    replace_spans(text, spans, marker)
+}
+
+/// Byte offset of every char, plus the end.
+fn char_offsets(text: &str) -> Vec<usize> {
+    text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
 }
 
 fn replace_spans(text: &str, mut spans: Vec<Range<usize>>, marker: &str) -> String {
@@ -208,6 +227,7 @@ mod tests {
         assert_eq!(redact_free_text("3月5日再診", &[], M), "[redacted]再診");
         assert_eq!(redact_free_text("seen 2023-11", &[], M), "seen [redacted]");
         assert_eq!(redact_free_text("ＩＤ１２３４５６", &[], M), "[redacted]");
+        assert_eq!(redact_free_text("（ＩＤ１２３４５６）", &[], M), "（[redacted]）");
     }
 
     #[test]
