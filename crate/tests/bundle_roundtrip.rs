@@ -13,7 +13,9 @@ fn hub() -> HubPrivateKey {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 fn entries() -> Vec<(String, Vec<u8>)> {
@@ -45,9 +47,16 @@ fn seal(hub: &HubPrivateKey, entries: &[(String, Vec<u8>)], seed: u64) -> Vec<u8
 fn entries_survive_a_multi_chunk_round_trip() {
     let hub = hub();
     let bundle = seal(&hub, &entries(), 2);
-    assert!(bundle.len() > 6 * CHUNK as usize, "expected several chunks, got {} bytes", bundle.len());
+    assert!(
+        bundle.len() > 6 * CHUNK as usize,
+        "expected several chunks, got {} bytes",
+        bundle.len()
+    );
     let opened = open_all(&bundle, &hub).unwrap();
-    let got: Vec<(String, Vec<u8>)> = opened.iter().map(|e| (e.name.clone(), e.data.to_vec())).collect();
+    let got: Vec<(String, Vec<u8>)> = opened
+        .iter()
+        .map(|e| (e.name.clone(), e.data.to_vec()))
+        .collect();
     assert_eq!(got, entries());
 }
 
@@ -96,7 +105,10 @@ fn the_same_entries_seal_differently_each_time() {
     let a = seal(&hub, &entries(), 10);
     let b = seal(&hub, &entries(), 11);
     assert_ne!(a[19..51], b[19..51], "fresh ephemeral key per bundle");
-    assert_eq!(open_all(&a, &hub).unwrap().len(), open_all(&b, &hub).unwrap().len());
+    assert_eq!(
+        open_all(&a, &hub).unwrap().len(),
+        open_all(&b, &hub).unwrap().len()
+    );
 }
 
 #[test]
@@ -105,12 +117,30 @@ fn misuse_of_the_sealer_is_an_error_not_a_corrupt_bundle() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
     let mut sealer = Sealer::new(hub.public_key(), CHUNK, &mut rng).unwrap();
     sealer.begin_entry("a.bin", 3).unwrap();
-    assert_eq!(sealer.push_bytes(b"abcd").unwrap_err().code(), "seal.misuse");
-    assert_eq!(sealer.begin_entry("b.bin", 1).unwrap_err().code(), "seal.misuse");
-    assert_eq!(sealer.push_entry("../evil", b"").unwrap_err().code(), "seal.misuse");
-    assert_eq!(Sealer::new(hub.public_key(), 10, &mut rng).err().unwrap().code(), "seal.bad_chunk_size");
+    assert_eq!(
+        sealer.push_bytes(b"abcd").unwrap_err().code(),
+        "seal.misuse"
+    );
+    assert_eq!(
+        sealer.begin_entry("b.bin", 1).unwrap_err().code(),
+        "seal.misuse"
+    );
+    assert_eq!(
+        sealer.push_entry("../evil", b"").unwrap_err().code(),
+        "seal.misuse"
+    );
+    assert_eq!(
+        Sealer::new(hub.public_key(), 10, &mut rng)
+            .err()
+            .unwrap()
+            .code(),
+        "seal.bad_chunk_size"
+    );
     sealer.push_bytes(b"abc").unwrap();
-    assert_eq!(sealer.begin_entry("../evil", 0).unwrap_err().code(), "seal.bad_entry_name");
+    assert_eq!(
+        sealer.begin_entry("../evil", 0).unwrap_err().code(),
+        "seal.bad_entry_name"
+    );
     sealer.finish().unwrap();
 }
 
@@ -118,6 +148,14 @@ fn misuse_of_the_sealer_is_an_error_not_a_corrupt_bundle() {
 fn oversized_entries_are_refused_at_the_hub() {
     let hub = hub();
     let bundle = seal(&hub, &[("images/big.bin".into(), pattern(3000, 1))], 7);
-    let mut opener = Opener::new(&hub, OpenerLimits { max_entry_bytes: 2999 });
-    assert_eq!(opener.push(&bundle).unwrap_err().code(), "seal.entry_too_large");
+    let mut opener = Opener::new(
+        &hub,
+        OpenerLimits {
+            max_entry_bytes: 2999,
+        },
+    );
+    assert_eq!(
+        opener.push(&bundle).unwrap_err().code(),
+        "seal.entry_too_large"
+    );
 }

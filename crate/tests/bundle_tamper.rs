@@ -72,19 +72,29 @@ fn a_changed_byte_anywhere_is_refused() {
             9..=14 => "seal.bad_header",
             // chunk size: bound into the HPKE info, so chunk 0 fails (or the size is refused)
             15..=18 => {
-                assert!(matches!(err.code(), "seal.chunk_rejected" | "seal.bad_header" | "seal.chunk_too_large"), "pos {pos}: {err:?}");
+                assert!(
+                    matches!(
+                        err.code(),
+                        "seal.chunk_rejected" | "seal.bad_header" | "seal.chunk_too_large"
+                    ),
+                    "pos {pos}: {err:?}"
+                );
                 continue;
             }
             // enc: a different shared secret, so chunk 0 fails to open
             19..=50 => "seal.chunk_rejected",
             _ => {
                 let index = chunk_of(pos);
-                let frame_len = pos >= ranges[index as usize].start + 1 && pos < ranges[index as usize].start + FRAME;
+                let frame_len = pos >= ranges[index as usize].start + 1
+                    && pos < ranges[index as usize].start + FRAME;
                 if frame_len {
                     // A changed length reads past or short of the chunk: some chunk fails,
                     // or the stream ends early; never success.
                     assert!(
-                        matches!(err.code(), "seal.chunk_rejected" | "seal.chunk_too_large" | "seal.truncated"),
+                        matches!(
+                            err.code(),
+                            "seal.chunk_rejected" | "seal.chunk_too_large" | "seal.truncated"
+                        ),
                         "pos {pos}: {err:?}"
                     );
                     continue;
@@ -128,11 +138,17 @@ fn reordered_or_duplicated_chunks_are_refused() {
     let mut duplicated = b[..r[2].end].to_vec();
     duplicated.extend_from_slice(&b[r[2].clone()]);
     duplicated.extend_from_slice(&b[r[3].clone()]);
-    assert_eq!(error(&duplicated, &hub), SealError::ChunkRejected { index: 3 });
+    assert_eq!(
+        error(&duplicated, &hub),
+        SealError::ChunkRejected { index: 3 }
+    );
     // The last chunk moved to the front, with its "last" flag: index 0 was not sealed last.
     let mut last_first = b[..r[0].start].to_vec();
     last_first.extend_from_slice(&b[r[3].clone()]);
-    assert_eq!(error(&last_first, &hub), SealError::ChunkRejected { index: 0 });
+    assert_eq!(
+        error(&last_first, &hub),
+        SealError::ChunkRejected { index: 0 }
+    );
 }
 
 #[test]
@@ -146,7 +162,10 @@ fn flipping_the_last_flag_is_refused() {
     assert_eq!(error(&cut, &hub), SealError::ChunkRejected { index: 1 });
     let mut bad_flag = b.clone();
     bad_flag[r[2].start] = 7;
-    assert_eq!(error(&bad_flag, &hub), SealError::ChunkRejected { index: 2 });
+    assert_eq!(
+        error(&bad_flag, &hub),
+        SealError::ChunkRejected { index: 2 }
+    );
 }
 
 #[test]
@@ -157,7 +176,11 @@ fn truncation_anywhere_is_refused() {
         // Cut inside the header, inside a chunk, or cleanly between chunks (no `last` chunk):
         // all are truncation, never a short but "valid" bundle.
         let err = error(&b[..len], &hub);
-        assert_eq!(err.code(), "seal.truncated", "truncated to {len} bytes: {err}");
+        assert_eq!(
+            err.code(),
+            "seal.truncated",
+            "truncated to {len} bytes: {err}"
+        );
     }
 }
 
@@ -181,6 +204,9 @@ fn the_wrong_key_is_refused_at_chunk_zero() {
 #[test]
 fn a_file_that_is_not_a_bundle_says_so() {
     let hub = hub(1);
-    assert_eq!(error(b"\xFF\xD8\xFF\xE0 a JPEG", &hub).code(), "seal.not_a_bundle");
+    assert_eq!(
+        error(b"\xFF\xD8\xFF\xE0 a JPEG", &hub).code(),
+        "seal.not_a_bundle"
+    );
     assert_eq!(error(b"", &hub).code(), "seal.truncated");
 }

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hifu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hifu")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_hifu"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn code(output: &Output) -> i32 {
@@ -40,7 +43,14 @@ fn exif_with_artist(artist: &str) -> Vec<u8> {
 }
 
 fn photo(artist: &str) -> Vec<u8> {
-    jpeg(&asymmetric(96, 64), 90, Meta { exif: Some(exif_with_artist(artist)), icc: None })
+    jpeg(
+        &asymmetric(96, 64),
+        90,
+        Meta {
+            exif: Some(exif_with_artist(artist)),
+            icc: None,
+        },
+    )
 }
 
 fn sjis(text: &str) -> Vec<u8> {
@@ -49,7 +59,18 @@ fn sjis(text: &str) -> Vec<u8> {
 
 /// Identifiers in the fixture, as text; every encoding of each is searched for.
 const IDENTIFIERS: [&str; 12] = [
-    "A001", "A002", "A003", "A004", "山田", "太郎", "ヤマダ", "佐藤", "花子", "1950/07/08", "1950-07-08", "1961/2/3",
+    "A001",
+    "A002",
+    "A003",
+    "A004",
+    "山田",
+    "太郎",
+    "ヤマダ",
+    "佐藤",
+    "花子",
+    "1950/07/08",
+    "1950-07-08",
+    "1961/2/3",
 ];
 
 struct Site {
@@ -62,7 +83,9 @@ impl Site {
     }
 
     fn new() -> Site {
-        let site = Site { dir: tempfile::tempdir().unwrap() };
+        let site = Site {
+            dir: tempfile::tempdir().unwrap(),
+        };
         let photos = site.path("photos");
         std::fs::create_dir(&photos).unwrap();
         // A001 has opted out: one photo linked by the file-name column, one named after the ID.
@@ -81,27 +104,54 @@ A004,高橋 次郎,タカハシ ジロウ,1980/01/01,40,不明,2024-02-30,湿疹
 ";
         std::fs::write(site.path("records.csv"), sjis(records)).unwrap();
         std::fs::write(site.path("optout.csv"), "患者ID\nA001\n").unwrap();
-        assert_eq!(code(&hifu(&["hub", "keygen", "--out", p(&site.path("hub"))])), 0);
-        assert_eq!(code(&hifu(&["site", "keygen", "--out", p(&site.path("site.key"))])), 0);
+        assert_eq!(
+            code(&hifu(&["hub", "keygen", "--out", p(&site.path("hub"))])),
+            0
+        );
+        assert_eq!(
+            code(&hifu(&[
+                "site",
+                "keygen",
+                "--out",
+                p(&site.path("site.key"))
+            ])),
+            0
+        );
         site
     }
 
     fn contribute(&self, out: &str, report: &str) -> Output {
         hifu(&[
             "contribute",
-            "--records", p(&self.path("records.csv")),
-            "--photos", p(&self.path("photos")),
-            "--opt-out", p(&self.path("optout.csv")),
-            "--site-key", p(&self.path("site.key")),
-            "--hub-key", p(&self.path("hub/hub.pub")),
-            "--out", p(&self.path(out)),
-            "--report", p(&self.path(report)),
-            "--site-code", "TEST-DERM",
+            "--records",
+            p(&self.path("records.csv")),
+            "--photos",
+            p(&self.path("photos")),
+            "--opt-out",
+            p(&self.path("optout.csv")),
+            "--site-key",
+            p(&self.path("site.key")),
+            "--hub-key",
+            p(&self.path("hub/hub.pub")),
+            "--out",
+            p(&self.path(out)),
+            "--report",
+            p(&self.path(report)),
+            "--site-code",
+            "TEST-DERM",
         ])
     }
 
     fn open(&self, bundle: &str, out: &str) -> Output {
-        hifu(&["bundle", "open", p(&self.path(bundle)), "--key", p(&self.path("hub/hub.key")), "--out", p(&self.path(out))])
+        hifu(&[
+            "bundle",
+            "open",
+            p(&self.path(bundle)),
+            "--key",
+            p(&self.path("hub/hub.key")),
+            "--out",
+            p(&self.path(out)),
+        ])
     }
 }
 
@@ -129,7 +179,8 @@ fn opted_out_patients_and_identifiers_never_reach_the_hub() {
     let run = site.contribute("batch.hifu", "report.json");
     // A004's row is rejected (2024-02-30), so the run reports partial failure.
     assert_eq!(code(&run), 1, "{}", String::from_utf8_lossy(&run.stderr));
-    let report: Value = serde_json::from_slice(&std::fs::read(site.path("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(site.path("report.json")).unwrap()).unwrap();
     assert_eq!(report["records"]["encoding"], "shift_jis");
     assert_eq!(report["records"]["accepted"], 2);
     assert_eq!(report["records"]["rejected"], 1);
@@ -141,30 +192,53 @@ fn opted_out_patients_and_identifiers_never_reach_the_hub() {
     assert_eq!(report["row_errors"][0]["row"], 5);
     assert_eq!(report["row_errors"][0]["column"], "撮影日");
     let report_text = std::fs::read_to_string(site.path("report.json")).unwrap();
-    assert!(!report_text.contains("A001") && !report_text.contains("IMG_0001"), "the report names an opted-out patient");
+    assert!(
+        !report_text.contains("A001") && !report_text.contains("IMG_0001"),
+        "the report names an opted-out patient"
+    );
 
     let open = site.open("batch.hifu", "opened");
     assert_eq!(code(&open), 0, "{}", String::from_utf8_lossy(&open.stderr));
     let opened = site.path("opened");
     let files = files_under(&opened);
-    let names: Vec<String> =
-        files.iter().map(|f| f.strip_prefix(&opened).unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["images/00001.jpg", "images/00002.jpg", "manifest.json"]);
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(&opened)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["images/00001.jpg", "images/00002.jpg", "manifest.json"]
+    );
 
     for file in &files {
         let bytes = std::fs::read(file).unwrap();
         for id in IDENTIFIERS {
             for encoded in [id.as_bytes().to_vec(), sjis(id)] {
-                assert!(!contains(&bytes, &encoded), "{id:?} found in {}", file.display());
+                assert!(
+                    !contains(&bytes, &encoded),
+                    "{id:?} found in {}",
+                    file.display()
+                );
             }
         }
         for needle in ["Yamada", "Taro", "Sato", "Hanako", "IMG_000", "stray"] {
-            assert!(!contains(&bytes, needle.as_bytes()), "{needle:?} found in {}", file.display());
+            assert!(
+                !contains(&bytes, needle.as_bytes()),
+                "{needle:?} found in {}",
+                file.display()
+            );
         }
     }
 
-    let manifest: Value = serde_json::from_slice(&std::fs::read(opened.join("manifest.json")).unwrap()).unwrap();
-    let site_key = SiteKey::from_text(&std::fs::read_to_string(site.path("site.key")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(opened.join("manifest.json")).unwrap()).unwrap();
+    let site_key =
+        SiteKey::from_text(&std::fs::read_to_string(site.path("site.key")).unwrap()).unwrap();
     let items = manifest["items"].as_array().unwrap();
     assert_eq!(manifest["site_code"], "TEST-DERM");
     assert_eq!(manifest["policy"]["age_top_code"], 90);
@@ -174,16 +248,37 @@ fn opted_out_patients_and_identifiers_never_reach_the_hub() {
     assert_eq!(items[1]["record"]["pseudonym"], site_key.pseudonym("A002"));
     assert_eq!(items[1]["record"]["age_band"], "90+");
     assert_eq!(items[1]["record"]["capture_period"], "2024-03");
-    assert_eq!(items[1]["record"]["final_diagnosis"], "基底細胞癌（[redacted] [redacted] 切除）");
-    assert!(items[1]["scrub"]["removed"].as_array().unwrap().iter().any(|c| c == "exif"), "{manifest}");
+    assert_eq!(
+        items[1]["record"]["final_diagnosis"],
+        "基底細胞癌（[redacted] [redacted] 切除）"
+    );
+    assert!(
+        items[1]["scrub"]["removed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "exif"),
+        "{manifest}"
+    );
     for item in items {
         let image = std::fs::read(opened.join(item["image"].as_str().unwrap())).unwrap();
         assert_eq!(item["sha256"], hifu::seal::sha256_hex(&image));
         assert!(image.starts_with(&[0xFF, 0xD8]));
     }
 
-    let verify = hifu(&["bundle", "verify", p(&site.path("batch.hifu")), "--key", p(&site.path("hub/hub.key"))]);
-    assert_eq!(code(&verify), 0, "{}", String::from_utf8_lossy(&verify.stderr));
+    let verify = hifu(&[
+        "bundle",
+        "verify",
+        p(&site.path("batch.hifu")),
+        "--key",
+        p(&site.path("hub/hub.key")),
+    ]);
+    assert_eq!(
+        code(&verify),
+        0,
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
 
 #[test]
@@ -191,7 +286,10 @@ fn identical_inputs_give_identical_manifests_but_fresh_ciphertexts() {
     let site = Site::new();
     site.contribute("a.hifu", "a.json");
     site.contribute("b.hifu", "b.json");
-    assert_ne!(std::fs::read(site.path("a.hifu")).unwrap(), std::fs::read(site.path("b.hifu")).unwrap());
+    assert_ne!(
+        std::fs::read(site.path("a.hifu")).unwrap(),
+        std::fs::read(site.path("b.hifu")).unwrap()
+    );
     assert_eq!(code(&site.open("a.hifu", "a")), 0);
     assert_eq!(code(&site.open("b.hifu", "b")), 0);
     for name in ["manifest.json", "images/00001.jpg", "images/00002.jpg"] {
@@ -210,15 +308,32 @@ fn keys_are_owner_only_and_never_overwritten() {
     {
         use std::os::unix::fs::PermissionsExt;
         for key in ["hub/hub.key", "site.key"] {
-            let mode = std::fs::metadata(site.path(key)).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(site.path(key))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o600, "{key}");
         }
     }
     let before = std::fs::read(site.path("hub/hub.key")).unwrap();
-    assert_eq!(code(&hifu(&["hub", "keygen", "--out", p(&site.path("hub"))])), 2);
-    assert_eq!(code(&hifu(&["site", "keygen", "--out", p(&site.path("site.key"))])), 2);
+    assert_eq!(
+        code(&hifu(&["hub", "keygen", "--out", p(&site.path("hub"))])),
+        2
+    );
+    assert_eq!(
+        code(&hifu(&[
+            "site",
+            "keygen",
+            "--out",
+            p(&site.path("site.key"))
+        ])),
+        2
+    );
     assert_eq!(std::fs::read(site.path("hub/hub.key")).unwrap(), before);
-    assert!(String::from_utf8(before).unwrap().starts_with("hifu-hub-private-key-v1\n"));
+    assert!(String::from_utf8(before)
+        .unwrap()
+        .starts_with("hifu-hub-private-key-v1\n"));
 }
 
 #[test]
@@ -229,14 +344,29 @@ fn the_hub_refuses_damaged_bundles_and_wrong_keys() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x40;
     std::fs::write(site.path("damaged.hifu"), &bytes).unwrap();
-    let verify = hifu(&["bundle", "verify", p(&site.path("damaged.hifu")), "--key", p(&site.path("hub/hub.key"))]);
+    let verify = hifu(&[
+        "bundle",
+        "verify",
+        p(&site.path("damaged.hifu")),
+        "--key",
+        p(&site.path("hub/hub.key")),
+    ]);
     assert_eq!(code(&verify), 1);
     assert!(String::from_utf8_lossy(&verify.stderr).contains("seal.chunk_rejected"));
     let open = site.open("damaged.hifu", "damaged");
     assert_eq!(code(&open), 1);
-    assert!(!site.path("damaged").exists() && !site.path("damaged.partial").exists(), "nothing half-opened is left");
+    assert!(
+        !site.path("damaged").exists() && !site.path("damaged.partial").exists(),
+        "nothing half-opened is left"
+    );
     // The public key is not an opening key: a usage error, exit 2.
-    let wrong = hifu(&["bundle", "verify", p(&site.path("batch.hifu")), "--key", p(&site.path("hub/hub.pub"))]);
+    let wrong = hifu(&[
+        "bundle",
+        "verify",
+        p(&site.path("batch.hifu")),
+        "--key",
+        p(&site.path("hub/hub.pub")),
+    ]);
     assert_eq!(code(&wrong), 2);
     // Refuses to overwrite an existing bundle.
     assert_eq!(code(&site.contribute("batch.hifu", "again.json")), 2);

@@ -75,7 +75,10 @@ fn derive_key_pair_from_ikm() {
 #[test]
 fn hub_key_from_sk_rm_has_pk_rm() {
     let hub = HubPrivateKey::from_bytes(&h(SK_RM)).unwrap();
-    assert_eq!(hub.public_key(), &HubPublicKey::from_bytes(&h(PK_RM)).unwrap());
+    assert_eq!(
+        hub.public_key(),
+        &HubPublicKey::from_bytes(&h(PK_RM)).unwrap()
+    );
 }
 
 #[test]
@@ -99,7 +102,11 @@ fn receiver_opens_the_vector_ciphertexts() {
             assert_eq!(aad, h(vector_aad), "aad at sequence {seq}");
             assert_eq!(ct, h(vector_ct), "sender ciphertext at sequence {seq}");
         }
-        assert_eq!(ctx.open(&ct, &aad).unwrap(), h(PT), "open at sequence {seq}");
+        assert_eq!(
+            ctx.open(&ct, &aad).unwrap(),
+            h(PT),
+            "open at sequence {seq}"
+        );
     }
     assert!(listed.next().is_none());
     // Seq 0's vector ciphertext opened by a fresh receiver, straight from the RFC bytes.
@@ -112,7 +119,12 @@ fn receiver_opens_the_vector_ciphertexts() {
     .unwrap();
     let (_, aad0, ct0) = ENCRYPTIONS[0];
     assert_eq!(fresh.open(&h(ct0), &h(aad0)).unwrap(), h(PT));
-    assert!(fresh.open(&h(ENCRYPTIONS[2].2), &h(ENCRYPTIONS[2].1)).is_err(), "out-of-order open must fail");
+    assert!(
+        fresh
+            .open(&h(ENCRYPTIONS[2].2), &h(ENCRYPTIONS[2].1))
+            .is_err(),
+        "out-of-order open must fail"
+    );
 }
 
 fn sender_context() -> (

@@ -7,7 +7,10 @@ use hifu::record::{deidentify, import_records, OptOut, Policy, Sex, SiteKey, Tex
 
 fn sjis(text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
-    assert!(!unmappable, "fixture text must be representable in Shift_JIS");
+    assert!(
+        !unmappable,
+        "fixture text must be representable in Shift_JIS"
+    );
     bytes.into_owned()
 }
 
@@ -34,7 +37,11 @@ fn shift_jis_with_japanese_headers() {
     assert_eq!(s.ignored_columns, ["備考"]);
     assert_eq!(import.excluded_file_names, ["IMG_0006.JPG"]);
 
-    let ids: Vec<&str> = import.records.iter().map(|r| r.patient_id.as_str()).collect();
+    let ids: Vec<&str> = import
+        .records
+        .iter()
+        .map(|r| r.patient_id.as_str())
+        .collect();
     assert_eq!(ids, ["A001", "A002", "A003"]);
     let first = &import.records[0];
     assert_eq!(first.row, 2);
@@ -42,27 +49,56 @@ fn shift_jis_with_japanese_headers() {
     assert_eq!(first.file_name.as_deref(), Some("IMG_0001.JPG"));
 
     let policy = Policy::default();
-    let out: Vec<_> = import.records.iter().map(|r| deidentify(r, &policy, &key())).collect();
+    let out: Vec<_> = import
+        .records
+        .iter()
+        .map(|r| deidentify(r, &policy, &key()))
+        .collect();
     let bands: Vec<_> = out.iter().map(|d| d.age_band.as_deref().unwrap()).collect();
     assert_eq!(bands, ["85-89", "90+", "90+"]);
-    let periods: Vec<_> = out.iter().map(|d| d.capture_period.as_deref().unwrap()).collect();
+    let periods: Vec<_> = out
+        .iter()
+        .map(|d| d.capture_period.as_deref().unwrap())
+        .collect();
     assert_eq!(periods, ["2024-02", "2024-03", "2024-03"]);
-    assert_eq!(out[0].final_diagnosis.as_deref(), Some("悪性黒色腫（[redacted]様 [redacted] 切除）"));
-    assert_eq!(out[2].final_diagnosis.as_deref(), Some("脂漏性角化症 TEL [redacted]"));
+    assert_eq!(
+        out[0].final_diagnosis.as_deref(),
+        Some("悪性黒色腫（[redacted]様 [redacted] 切除）")
+    );
+    assert_eq!(
+        out[2].final_diagnosis.as_deref(),
+        Some("脂漏性角化症 TEL [redacted]")
+    );
     assert_eq!(out[0].lesion_site.as_deref(), Some("右前腕"));
     assert_eq!(out[0].pseudonym, key().pseudonym("A001"));
     assert_ne!(out[0].pseudonym, out[1].pseudonym);
     let json = serde_json::to_string(&out).unwrap();
-    for identifier in ["A001", "山田", "太郎", "ヤマダ", "昭和10", "1934", "1920", "佐藤", "03-1234"] {
-        assert!(!json.contains(identifier), "{identifier} leaked into {json}");
+    for identifier in [
+        "A001",
+        "山田",
+        "太郎",
+        "ヤマダ",
+        "昭和10",
+        "1934",
+        "1920",
+        "佐藤",
+        "03-1234",
+    ] {
+        assert!(
+            !json.contains(identifier),
+            "{identifier} leaked into {json}"
+        );
     }
 }
 
 #[test]
 fn row_errors_name_the_row_and_the_column_as_written() {
     let import = import_records(&sjis(JAPANESE), &OptOut::none()).unwrap();
-    let errors: Vec<(u64, &str, &str)> =
-        import.errors.iter().map(|e| (e.row, e.column.as_str(), e.code.as_str())).collect();
+    let errors: Vec<(u64, &str, &str)> = import
+        .errors
+        .iter()
+        .map(|e| (e.row, e.column.as_str(), e.code.as_str()))
+        .collect();
     assert_eq!(
         errors,
         [
@@ -71,8 +107,15 @@ fn row_errors_name_the_row_and_the_column_as_written() {
             (6, "patient_id", "record.missing_value"),
         ]
     );
-    let date_error = import.errors.iter().find(|e| e.code == "record.bad_date").unwrap();
-    assert_eq!(date_error.to_string(), "row 5, column 撮影日: 2024-02 has no day 30");
+    let date_error = import
+        .errors
+        .iter()
+        .find(|e| e.code == "record.bad_date")
+        .unwrap();
+    assert_eq!(
+        date_error.to_string(),
+        "row 5, column 撮影日: 2024-02 has no day 30"
+    );
     assert_eq!(import.summary.excluded, 0);
     assert_eq!(import.summary.accepted, 4);
 }
@@ -94,10 +137,17 @@ fn utf8_with_bom_and_english_headers() {
     assert!(!error.message.contains("1990"), "{}", error.message);
 
     let record = &import.records[0];
-    assert_eq!(record.age, Some(73), "age computed from birth and capture dates");
+    assert_eq!(
+        record.age,
+        Some(73),
+        "age computed from birth and capture dates"
+    );
     let out = deidentify(record, &Policy::default(), &key());
     assert_eq!(out.age_band.as_deref(), Some("70-74"));
-    assert_eq!(out.final_diagnosis.as_deref(), Some("melanoma, [redacted]'s left arm, seen [redacted]"));
+    assert_eq!(
+        out.final_diagnosis.as_deref(),
+        Some("melanoma, [redacted]'s left arm, seen [redacted]")
+    );
 }
 
 #[test]
@@ -113,14 +163,20 @@ fn a_stricter_policy_is_applied_and_serialised() {
     assert_eq!(out.age_band.as_deref(), Some("40-49"));
     assert_eq!(out.capture_period.as_deref(), Some("2024"));
     assert_eq!(out.race, None);
-    assert!(serde_json::from_str::<Policy>(r#"{"age_band_years": 0}"#).unwrap().validate().is_err());
+    assert!(serde_json::from_str::<Policy>(r#"{"age_band_years": 0}"#)
+        .unwrap()
+        .validate()
+        .is_err());
 }
 
 #[test]
 fn whole_file_problems_are_errors_with_codes() {
     let code = |bytes: &[u8]| import_records(bytes, &OptOut::none()).unwrap_err().code();
     assert_eq!(code(b"name,age\nX,4\n"), "record.missing_patient_id_column");
-    assert_eq!(code("患者ID,patient id\n1,2\n".as_bytes()), "record.duplicate_column");
+    assert_eq!(
+        code("患者ID,patient id\n1,2\n".as_bytes()),
+        "record.duplicate_column"
+    );
     assert_eq!(code(b"\x82\xA0\xFF\xFF"), "record.unknown_encoding");
     assert_eq!(code(b""), "record.empty");
 }
@@ -129,5 +185,8 @@ fn whole_file_problems_are_errors_with_codes() {
 fn a_ragged_row_is_rejected_not_guessed() {
     let import = import_records(b"patient_id,age,sex\nA,40\nB,41,F\n", &OptOut::none()).unwrap();
     assert_eq!((import.summary.accepted, import.summary.rejected), (1, 1));
-    assert_eq!((import.errors[0].row, import.errors[0].code.as_str()), (2, "record.bad_row"));
+    assert_eq!(
+        (import.errors[0].row, import.errors[0].code.as_str()),
+        (2, "record.bad_row")
+    );
 }

@@ -138,7 +138,12 @@ pub fn import_records(bytes: &[u8], opt_out: &OptOut) -> Result<Import, RecordEr
         }
         let parsed = parse_row(row, &cell, &mut errors);
         // Report a row's problems left to right, as the operator sees the columns.
-        errors.sort_by_key(|e| headers.iter().position(|h| h.trim() == e.column).unwrap_or(usize::MAX));
+        errors.sort_by_key(|e| {
+            headers
+                .iter()
+                .position(|h| h.trim() == e.column)
+                .unwrap_or(usize::MAX)
+        });
         if errors.is_empty() {
             if let Some(parsed) = parsed {
                 import.summary.accepted += 1;

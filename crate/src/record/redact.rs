@@ -35,7 +35,10 @@ pub fn redact_free_text(text: &str, names: &[&str], marker: &str) -> String {
 
 /// Byte offset of every char, plus the end.
 fn char_offsets(text: &str) -> Vec<usize> {
-    text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect()
+    text.char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect()
 }
 
 fn replace_spans(text: &str, mut spans: Vec<Range<usize>>, marker: &str) -> String {
@@ -227,7 +230,10 @@ mod tests {
         assert_eq!(redact_free_text("3月5日再診", &[], M), "[redacted]再診");
         assert_eq!(redact_free_text("seen 2023-11", &[], M), "seen [redacted]");
         assert_eq!(redact_free_text("ＩＤ１２３４５６", &[], M), "[redacted]");
-        assert_eq!(redact_free_text("（ＩＤ１２３４５６）", &[], M), "（[redacted]）");
+        assert_eq!(
+            redact_free_text("（ＩＤ１２３４５６）", &[], M),
+            "（[redacted]）"
+        );
     }
 
     #[test]
