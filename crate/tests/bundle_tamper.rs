@@ -85,7 +85,7 @@ fn a_changed_byte_anywhere_is_refused() {
             19..=50 => "seal.chunk_rejected",
             _ => {
                 let index = chunk_of(pos);
-                let frame_len = pos >= ranges[index as usize].start + 1
+                let frame_len = pos > ranges[index as usize].start
                     && pos < ranges[index as usize].start + FRAME;
                 if frame_len {
                     // A changed length reads past or short of the chunk: some chunk fails,

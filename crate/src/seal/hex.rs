@@ -14,7 +14,7 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 /// Decodes hex (either case). `None` when the length is odd or a character is not hex.
 pub fn hex_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes
