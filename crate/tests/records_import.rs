@@ -163,6 +163,10 @@ fn a_stricter_policy_is_applied_and_serialised() {
     assert_eq!(out.age_band.as_deref(), Some("40-49"));
     assert_eq!(out.capture_period.as_deref(), Some("2024"));
     assert_eq!(out.race, None);
+    assert!(
+        serde_json::from_str::<Policy>(r#"{"age_top_cod": 80}"#).is_err(),
+        "a misspelt setting must not fall back to the default"
+    );
     assert!(serde_json::from_str::<Policy>(r#"{"age_band_years": 0}"#)
         .unwrap()
         .validate()

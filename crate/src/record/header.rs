@@ -113,6 +113,7 @@ impl Field {
                 "撮影日",
                 "撮影日時",
                 "撮影年月日",
+                "撮影日付",
             ],
             Field::DiagnosisFirstVisit => &[
                 "diagnosisfirstvisit",
@@ -133,6 +134,7 @@ impl Field {
                 "確定診断名",
                 "確定診断",
                 "最終病名",
+                "診断名",
                 "病理診断",
             ],
             Field::Race => &["race", "ethnicity", "人種"],

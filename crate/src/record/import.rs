@@ -64,6 +64,8 @@ pub struct Import {
 /// Parses the records file. Fails only for whole-file problems; row problems are collected.
 pub fn import_records(bytes: &[u8], opt_out: &OptOut) -> Result<Import, RecordError> {
     let (text, encoding) = decode_text(bytes, "records")?;
+    // The decoded copy holds names and IDs: wipe it when done.
+    let text = zeroize::Zeroizing::new(text);
     let delimiter = sniff_delimiter(&text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)

@@ -14,8 +14,9 @@ pub enum DatePrecision {
     Year,
 }
 
+/// Unknown fields are refused: a misspelt setting must not silently fall back to a default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Width of an age band in years ("40-44" for 5).
     pub age_band_years: u8,

@@ -61,6 +61,8 @@ struct Report {
     /// Photos of opted-out patients, set aside unopened (a count, never names).
     photos_excluded_opt_out: u64,
     photos_found: u64,
+    /// Files skipped because their names are not valid Unicode (rename them to include them).
+    photos_skipped_bad_name: u64,
     photos_linked: u64,
     photos_contributed: u64,
     /// Photos the face gate kept back.
@@ -97,6 +99,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(()) => {
             print_summary(&report);
             let some_failed = !report.row_errors.is_empty()
+                || report.photos_skipped_bad_name > 0
                 || !report.photos_failed.is_empty()
                 || !report.conflicting_photos.is_empty();
             if some_failed {
@@ -137,6 +140,12 @@ fn print_summary(report: &Report) {
         eprintln!(
             "  {}: {} ({})",
             failure.photo, failure.message, failure.code
+        );
+    }
+    if report.photos_skipped_bad_name > 0 {
+        eprintln!(
+            "  {} files skipped: their names are not valid Unicode; rename them",
+            report.photos_skipped_bad_name
         );
     }
     if !report.unmatched_photos.is_empty() {
@@ -185,7 +194,8 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
     report.records = Some(import.summary.clone());
     report.row_errors = import.errors.clone();
 
-    let photos = list_photos(&args.photos)?;
+    let (photos, skipped) = list_photos(&args.photos)?;
+    report.photos_skipped_bad_name = skipped;
     report.photos_found = photos.len() as u64;
     let (excluded, candidates): (Vec<String>, Vec<String>) = photos
         .into_iter()
@@ -294,20 +304,24 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// Regular files in `dir` with UTF-8 names, hidden files (".DS_Store") skipped, sorted.
-fn list_photos(dir: &Path) -> Result<Vec<String>, String> {
+/// Regular files in `dir`, sorted; hidden files (".DS_Store") are skipped, and files whose
+/// names are not Unicode are counted (second value) rather than guessed at.
+fn list_photos(dir: &Path) -> Result<(Vec<String>, u64), String> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     let mut photos = Vec::new();
+    let mut skipped = 0u64;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if let (true, Ok(name)) = (is_file, entry.file_name().into_string()) {
-            if !name.starts_with('.') {
-                photos.push(name);
-            }
+        if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            continue;
+        }
+        match entry.file_name().into_string() {
+            Ok(name) if name.starts_with('.') => {}
+            Ok(name) => photos.push(name),
+            Err(_) => skipped += 1,
         }
     }
     photos.sort();
-    Ok(photos)
+    Ok((photos, skipped))
 }
