@@ -9,6 +9,7 @@ use crate::record::{
 use js_sys::{Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT: &str = r#"
@@ -41,43 +42,11 @@ export interface DeidentifyResult {
 }
 "#;
 
+/// The serde half of the options; `optOut` (a `Uint8Array`) is read separately.
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
 struct Options {
-    #[serde(with = "serde_bytes_opt")]
-    opt_out: Option<Vec<u8>>,
     policy: Policy,
-}
-
-/// `Uint8Array` ↔ `Vec<u8>` through serde-wasm-bindgen.
-mod serde_bytes_opt {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        Option::<serde_bytes_like::Bytes>::deserialize(d).map(|o| o.map(|b| b.0))
-    }
-
-    mod serde_bytes_like {
-        pub struct Bytes(pub Vec<u8>);
-        impl<'de> serde::Deserialize<'de> for Bytes {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> serde::de::Visitor<'de> for Visitor {
-                    type Value = Bytes;
-                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                        f.write_str("a Uint8Array")
-                    }
-                    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
-                        Ok(Bytes(v.to_vec()))
-                    }
-                    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
-                        Ok(Bytes(v))
-                    }
-                }
-                d.deserialize_bytes(Visitor)
-            }
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -107,21 +76,30 @@ pub fn deidentify(
     #[wasm_bindgen(js_name = photoNames)] photo_names: Vec<String>,
     #[wasm_bindgen(unchecked_optional_param_type = "DeidentifyOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options: Options = match options {
+    let (options, opt_out_bytes): (Options, Option<Vec<u8>>) = match options {
         Some(v) if !v.is_undefined() && !v.is_null() => {
-            serde_wasm_bindgen::from_value(v).map_err(|e| {
-                hifu_error(
-                    "options.invalid",
-                    &format!("The options are not valid ({e}): fix the calling page."),
-                )
-            })?
+            let opt_out = Reflect::get(&v, &JsValue::from_str("optOut"))
+                .ok()
+                .filter(|o| !o.is_undefined());
+            let opt_out = match opt_out {
+                Some(o) => Some(
+                    o.dyn_into::<Uint8Array>()
+                        .map_err(|_| invalid("optOut must be a Uint8Array"))?
+                        .to_vec(),
+                ),
+                None => None,
+            };
+            (
+                serde_wasm_bindgen::from_value(v).map_err(|e| invalid(&e.to_string()))?,
+                opt_out,
+            )
         }
-        _ => Options::default(),
+        _ => (Options::default(), None),
     };
     let core = |e: crate::record::RecordError| hifu_error(e.code(), &e.to_string());
     options.policy.validate().map_err(core)?;
     let key = SiteKey::from_text(site_key).map_err(core)?;
-    let opt_out = match &options.opt_out {
+    let opt_out = match &opt_out_bytes {
         Some(bytes) => OptOut::from_csv(bytes).map_err(core)?,
         None => OptOut::none(),
     };
@@ -173,6 +151,13 @@ pub fn deidentify(
 pub fn generate_site_key() -> Result<String, JsValue> {
     let mut rng = super::seal::browser_rng()?;
     Ok(SiteKey::generate(&mut rng).to_text().to_string())
+}
+
+fn invalid(detail: &str) -> JsValue {
+    hifu_error(
+        "options.invalid",
+        &format!("The options are not valid ({detail}): fix the calling page."),
+    )
 }
 
 /// A JS `Error` named `HifuError` with a `code` property.
