@@ -5,6 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { baseJpeg, withMetadata, watch } from "./photos.mjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,53 +14,6 @@ import { startServer, launchBrowser, root } from "./serve.mjs";
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const screenshots = path.join(root, "tests/e2e/screenshots");
 let server, browser, workdir;
-
-/** A real dermoscopy JPEG from ../shared when present, else one drawn by Chromium itself. */
-async function baseJpeg(page) {
-  const ham = path.join(root, "../shared/data/ham10000/images");
-  if (fs.existsSync(ham)) {
-    const name = fs.readdirSync(ham).filter((f) => f.endsWith(".jpg")).sort()[0];
-    if (name) return fs.readFileSync(path.join(ham, name));
-  }
-  const base64 = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(200, 150);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#d9a27f";
-    ctx.fillRect(0, 0, 200, 150);
-    ctx.fillStyle = "#5a3324";
-    ctx.beginPath();
-    ctx.ellipse(100, 75, 40, 28, 0.3, 0, Math.PI * 2);
-    ctx.fill();
-    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 })).arrayBuffer());
-    return btoa(String.fromCharCode(...bytes));
-  });
-  return Buffer.from(base64, "base64");
-}
-
-/** Adds identifying metadata with exiftool, the independent writer. */
-function withMetadata(jpeg, file) {
-  fs.writeFileSync(file, jpeg);
-  execFileSync("exiftool", [
-    "-q", "-overwrite_original",
-    "-GPSLatitude=35.6895", "-GPSLatitudeRef=N", "-GPSLongitude=139.6917", "-GPSLongitudeRef=E",
-    "-Artist=Yamada Taro", "-OwnerName=Yamada Taro", "-SerialNumber=SN-0042-XYZ",
-    "-DateTimeOriginal=2024:05:01 10:00:00", "-Comment=patient 12345", "-Orientation#=6",
-    file,
-  ]);
-  return file;
-}
-
-function watch(page, origin) {
-  const log = { errors: [], foreign: [] };
-  page.on("console", (m) => m.type() === "error" && log.errors.push(m.text()));
-  page.on("pageerror", (e) => log.errors.push(String(e)));
-  page.on("request", (r) => {
-    const url = new URL(r.url());
-    // blob: URLs are the page's own (the download link); everything else must be same-origin.
-    if (url.protocol !== "blob:" && url.origin !== origin) log.foreign.push(r.url());
-  });
-  return log;
-}
 
 before(async () => {
   workdir = fs.mkdtempSync(path.join(os.tmpdir(), "hifu-e2e-"));
