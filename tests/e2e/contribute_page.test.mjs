@@ -1,0 +1,161 @@
+// Contributor mode end to end: 22 real HAM10000 photos, a records CSV linking 20 of them, an
+// opt-out register naming 2 patients, and a site configuration with keys made by the real
+// `hifu site keygen` / `hifu hub keygen`. The page is reloaded mid-batch (after a reviewer
+// excluded one photo); it must resume without losing that decision, and the bundle it seals
+// must open with the real `hifu bundle open` holding exactly the expected photos.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startServer, launchBrowser, hifuBinary, root } from "./serve.mjs";
+import { HAM, hamImages, watch } from "./photos.mjs";
+
+const screenshots = path.join(root, "tests/e2e/screenshots");
+let server, browser, workdir;
+
+before(async () => {
+  workdir = fs.mkdtempSync(path.join(os.tmpdir(), "hifu-contribute-"));
+  fs.mkdirSync(screenshots, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+  if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
+});
+
+/**
+ * Real photos at camera size (Chromium upscales each HAM image to 3000×2250; exiftool adds
+ * orientation 6 and a GPS position, so every photo is decoded, rotated and re-encoded): the
+ * batch then takes long enough that the reload below lands mid-batch.
+ */
+async function cameraSizedPhotos(page, names, dir) {
+  await page.goto(`${server.origin}/favicon.svg`);
+  for (const [i, name] of names.entries()) {
+    const source = fs.readFileSync(path.join(HAM, name)).toString("base64");
+    const base64 = await page.evaluate(async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+      const canvas = new OffscreenCanvas(3000, 2250);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, 3000, 2250);
+      const out = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 })).arrayBuffer());
+      let text = "";
+      for (let k = 0; k < out.length; k += 0x8000) text += String.fromCharCode(...out.subarray(k, k + 0x8000));
+      return btoa(text);
+    }, source);
+    const file = path.join(dir, `photo-${String(i + 1).padStart(2, "0")}.jpg`);
+    fs.writeFileSync(file, Buffer.from(base64, "base64"));
+    execFileSync("exiftool", ["-q", "-overwrite_original", "-Orientation#=6", "-GPSLatitude=35.6", "-GPSLatitudeRef=N", file]);
+  }
+}
+
+/** 22 photos (20 with a record, 2 without), records, opt-out for patients 3 and 7, config. */
+async function buildInputs(page) {
+  const photos = path.join(workdir, "photos");
+  fs.mkdirSync(photos);
+  await cameraSizedPhotos(page, hamImages().slice(0, 22), photos);
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name"];
+  for (let i = 1; i <= 20; i++) {
+    const file = `photo-${String(i).padStart(2, "0")}.jpg`;
+    rows.push(`P${String(i).padStart(3, "0")},${30 + i},${i % 2 ? "M" : "F"},2024-03-${String(i).padStart(2, "0")},nevus number ${i},${file}`);
+  }
+  fs.writeFileSync(path.join(workdir, "records.csv"), rows.join("\n") + "\n");
+  fs.writeFileSync(path.join(workdir, "optout.csv"), "patient_id\nP003\nP007\n");
+  const hifu = hifuBinary();
+  execFileSync(hifu, ["hub", "keygen", "--out", path.join(workdir, "hub")]);
+  execFileSync(hifu, ["site", "keygen", "--out", path.join(workdir, "site.key")]);
+  const config = [
+    "site_code = TEST01",
+    "batch = e2e",
+    "",
+    fs.readFileSync(path.join(workdir, "site.key"), "utf8"),
+    fs.readFileSync(path.join(workdir, "hub", "hub.pub"), "utf8"),
+  ].join("\n");
+  fs.writeFileSync(path.join(workdir, "site.conf"), config);
+  return { photos };
+}
+
+const doneCount = (page) => page.$eval("#progress", (p) => p.value);
+
+test("contributor flow: workers, review, reload mid-batch, sealed bundle opens with hifu", { skip: hamImages().length < 22 && "needs ../shared HAM10000" }, async () => {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const { photos } = await buildInputs(page);
+  const log = watch(page, server.origin);
+  const requests = [];
+  page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
+  await page.goto(`${server.origin}/contribute.html`);
+  await page.waitForSelector("body[data-state=ready]");
+
+  await page.setInputFiles("#config", path.join(workdir, "site.conf"));
+  await page.setInputFiles("#records", path.join(workdir, "records.csv"));
+  await page.setInputFiles("#optout", path.join(workdir, "optout.csv"));
+  await page.setInputFiles("#folder", photos);
+  await page.click("#start");
+  await page.waitForSelector("#progress-panel:not([hidden])");
+  assert.match(await page.textContent("#plan"), /18 photos matched a record · 2 unmatched · 2 set aside/);
+
+  // A reviewer excludes photo-01 as soon as it shows, then the page is reloaded mid-batch.
+  const first = '.card[data-name="photo-01.jpg"] button.exclude';
+  await page.waitForSelector(first, { timeout: 120_000 });
+  await page.click(first);
+  await page.waitForSelector('.card[data-name="photo-01.jpg"][data-decision=exclude]');
+  await page.waitForFunction(() => document.querySelector("#progress").value >= 4, null, { timeout: 120_000 });
+  const beforeReload = await doneCount(page);
+  assert.ok(beforeReload < 18, `the reload must happen mid-batch (done ${beforeReload})`);
+  await page.reload();
+  await page.waitForSelector("#progress-panel:not([hidden])");
+  await page.waitForSelector("#resumed:not([hidden])");
+  const resumedText = await page.textContent("#resumed");
+  const resumed = Number(resumedText.match(/(\d+) photos were already processed/)?.[1]);
+  assert.ok(resumed >= beforeReload, `resumed with ${resumed} done (had ${beforeReload}): ${resumedText}`);
+  await page.waitForSelector("body[data-state=done]", { timeout: 300_000 });
+  assert.equal(await doneCount(page), 18);
+  await page.waitForSelector('.card[data-name="photo-01.jpg"][data-decision=exclude]');
+
+  // Filters: the two unmatched photos, no errors.
+  await page.selectOption("#filter", "unmatched");
+  assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["photo-21.jpg", "photo-22.jpg"]);
+  await page.selectOption("#filter", "errors");
+  assert.equal(await page.$$eval(".card", (cs) => cs.length), 0);
+  // Whatever the machine flagged (faces, abstentions) is decided: all checks ticked, confirm.
+  await page.selectOption("#filter", "flagged");
+  for (let card = await page.$(".card"); card; card = await page.$(".card")) {
+    for (const box of await card.$$("input[type=checkbox]")) await box.check();
+    await (await card.$("button.confirm")).click();
+  }
+  await page.selectOption("#filter", "all");
+  await page.screenshot({ path: path.join(screenshots, "contribute-review.png"), fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+  const bundle = path.join(workdir, download.suggestedFilename());
+  await download.saveAs(bundle);
+  await page.waitForSelector("body[data-state=sealed]");
+
+  const out = path.join(workdir, "opened");
+  execFileSync(hifuBinary(), ["bundle", "open", bundle, "--key", path.join(workdir, "hub", "hub.key"), "--out", out]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+  assert.equal(manifest.site_code, "TEST01");
+  const fullFace = await page.$$eval('.card[data-status="excluded"], .card[data-decision="exclude"]', (cs) => cs.map((c) => c.dataset.name));
+  const expected = [];
+  for (let i = 1; i <= 20; i++) {
+    const name = `photo-${String(i).padStart(2, "0")}.jpg`;
+    if (i === 3 || i === 7 || fullFace.includes(name)) continue;
+    expected.push(`nevus number ${i}`);
+  }
+  assert.ok(!expected.includes("nevus number 1"), "the reviewer's exclusion survived the reload");
+  const got = manifest.items.map((item) => item.record.final_diagnosis).sort();
+  assert.deepEqual(got, expected.sort());
+  assert.equal(fs.readdirSync(path.join(out, "images")).length, expected.length);
+  // Pseudonyms only: no patient ID reaches the bundle.
+  assert.ok(!JSON.stringify(manifest).includes("P001"));
+
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  assert.deepEqual(requests.filter((r) => r.method !== "GET" || r.body), [], "nothing is uploaded");
+  await context.close();
+});
