@@ -297,7 +297,7 @@ async function processPending() {
   const pending = batch.files.filter((f) => !items.has(f.name));
   renderAll();
   if (pending.length === 0) {
-    setStatus("done", "ready");
+    setStatus("done", "c_done");
     return;
   }
   setStatus("working", "c_progress");
@@ -325,7 +325,7 @@ async function processPending() {
     }),
   );
   renderAll();
-  setStatus(counts().done < counts().total ? "paused" : "done", "ready");
+  setStatus(counts().done < counts().total ? "paused" : "done", "c_done");
 }
 
 // ---- Export ----
@@ -374,7 +374,7 @@ function wire() {
     items.clear();
     $("review").hidden = true;
     $("progress-panel").hidden = true;
-    setStatus("ready", "ready");
+    setStatus("ready", "c_ready");
   });
   document.querySelector(".lang-select").addEventListener("change", (event) => {
     setLanguage(event.target.value);
@@ -388,6 +388,6 @@ hifu
   .init()
   .then(async () => {
     wire();
-    if (!(await resume())) setStatus("ready", "ready");
+    if (!(await resume())) setStatus("ready", "c_ready");
   })
   .catch((error) => setStatus("error", "start_failed", { message: error.message }));
