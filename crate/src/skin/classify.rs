@@ -150,7 +150,7 @@ pub(crate) fn build(
     };
     let min_confidence = config.not_sure.min_confidence;
     let ood_max_score = config.ood.max_score;
-    let (decision, reason) = if !(ood_score <= ood_max_score) {
+    let (decision, reason) = if ood_score.is_nan() || ood_score > ood_max_score {
         (
             Decision::NotSkin,
             "This does not look like a dermoscopic skin-lesion photo (the kind the model was \
