@@ -12,7 +12,7 @@
    the one with the best AUROC against ../shared/faces/images is kept (LFW stays unseen and is
    reported by evaluate.py).
 4. Export models/skin/: skin.safetensors (BN folded, float32, plus the OOD statistics),
-   calibration.json, labels.json, skin.onnx.
+   calibration.json, labels.json, and skin.onnx (not committed; export_onnx.py remakes it).
 """
 import argparse
 import json
@@ -26,6 +26,7 @@ from safetensors.torch import save_file
 from sklearn.metrics import roc_auc_score
 
 import data
+import export_onnx
 import prep
 from model import WIDTHS, FoldedSkinNet, SkinNet, fold
 from train import normalise, predict
@@ -197,13 +198,7 @@ def main():
     with open(OUT / "labels.json", "w") as f:
         json.dump(LABELS, f, indent=1, ensure_ascii=False)
 
-    dummy = torch.zeros(1, 3, size, size)
-    torch.onnx.export(folded, dummy, OUT / "skin.onnx", input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False)
-    import onnxruntime as ort
-    sess = ort.InferenceSession(str(OUT / "skin.onnx"), providers=["CPUExecutionProvider"])
-    onnx_logits = sess.run(None, {"input": x_val[:64].numpy()})[0]
-    print(f"ONNX vs torch max |logit diff| = {np.abs(onnx_logits - val_logits[:64].numpy()).max():.2e}")
+    export_onnx.export(OUT)
     with open(Path(args.workdir) / "val_outputs.json", "w") as f:
         json.dump({"temperature": temperature, "aurocs": aurocs}, f)
 
