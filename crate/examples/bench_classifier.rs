@@ -1,7 +1,8 @@
 //! Classifier latency, native candle (single photo, batch 1, CPU):
 //! `cargo run -p hifu --example bench_classifier [PHOTO] [ITERATIONS]`.
 //! Prints the median of: preprocessing alone, network forward alone, and `classify_bytes`
-//! (decode + orient + preprocess + forward + calibration + OOD + CAM). Run by scripts/bench/classifier.sh.
+//! (decode + orient + preprocess + forward + calibration + OOD + CAM), as one JSON line.
+//! Run by `scripts/bench` (`bench_classifier`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -59,7 +60,7 @@ fn main() {
         n,
     );
     println!(
-        "candle native ({}x{} photo, {n} runs, median): preprocess {prep:.2} ms, preprocess+forward {fwd:.2} ms, classify_bytes {full:.2} ms",
+        "{{\"width\":{},\"height\":{},\"runs\":{n},\"preprocess_ms\":{prep:.3},\"forward_ms\":{fwd:.3},\"classify_bytes_ms\":{full:.3}}}",
         pixels.width(),
         pixels.height()
     );

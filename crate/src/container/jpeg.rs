@@ -84,7 +84,8 @@ fn walk(bytes: &[u8]) -> Result<Layout<'_>, ContainerError> {
         let marker = *bytes
             .get(marker_at)
             .ok_or(ContainerError::truncated(FORMAT))?;
-        let start = marker_at - 1;
+        // The marker's own 0xFF is the byte before it (marker_at > ff, so this never wraps).
+        let start = marker_at.saturating_sub(1);
         pos = marker_at + 1;
         match marker {
             EOI => {
@@ -348,6 +349,18 @@ mod tests {
         app0_clean.extend_from_slice(b"JFIF\0\x01\x02\x01\x00\x48\x00\x48\x00\x00");
         assert_eq!(stripped, skeleton(&app0_clean, &[0x00], b""));
         assert!(parse(&stripped).unwrap().inventory.is_empty());
+    }
+
+    #[test]
+    fn adobe_transform_marker_is_kept_without_extra_bytes_and_not_listed() {
+        // Adobe APP14: version 100, flags, transform 2 (YCCK), then 3 bytes a writer appended.
+        let mut app14 = vec![0xFF, APP14, 0x00, 0x11];
+        app14.extend_from_slice(b"Adobe\x00\x64\x00\x00\x00\x00\x02xyz");
+        let jpeg = skeleton(&app14, &[0x00], b"");
+        assert!(parse(&jpeg).unwrap().inventory.is_empty());
+        let mut app14_clean = vec![0xFF, APP14, 0x00, 0x0E];
+        app14_clean.extend_from_slice(b"Adobe\x00\x64\x00\x00\x00\x00\x02");
+        assert_eq!(strip(&jpeg).unwrap(), skeleton(&app14_clean, &[0x00], b""));
     }
 
     #[test]

@@ -22,6 +22,9 @@ struct Chunk<'a> {
 
 /// Every chunk up to and including IEND, and the bytes after it.
 fn walk(bytes: &[u8]) -> Result<(Vec<Chunk<'_>>, &[u8]), ContainerError> {
+    if bytes.len() < SIGNATURE.len() && SIGNATURE.starts_with(bytes) {
+        return Err(ContainerError::truncated(FORMAT));
+    }
     let mut rest = bytes
         .strip_prefix(SIGNATURE)
         .ok_or(ContainerError::malformed(FORMAT, "signature"))?;
@@ -184,8 +187,10 @@ mod tests {
             parse(&png).unwrap_err().code(),
             "container.malformed_segment"
         );
+        assert_eq!(parse(b"\x89PNG").unwrap_err().code(), "container.truncated");
+        let wrong = b"\x89PNX\r\n\x1a\n";
         assert_eq!(
-            parse(b"\x89PNG").unwrap_err().code(),
+            parse(wrong).unwrap_err().code(),
             "container.malformed_segment"
         );
     }

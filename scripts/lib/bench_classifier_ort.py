@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Classifier latency of the ONNX export with onnxruntime (CPU, batch 1), for comparison with
 candle (crate/examples/bench_classifier.rs). Network only: the input is already preprocessed.
+Prints one JSON line per thread count. Run by scripts/bench (bench_classifier).
 
-    /work/venv-torch/bin/python scripts/bench/classifier_ort.py [--runs 200]
+    /work/venv-torch/bin/python scripts/lib/bench_classifier_ort.py [--runs 200]
 """
 import argparse
 import json
@@ -32,7 +33,8 @@ def main():
             s = time.perf_counter()
             sess.run(None, {"input": x})
             t.append((time.perf_counter() - s) * 1e3)
-        print(f"onnxruntime {ort.__version__} CPU, {threads} thread(s), 1x3x{size}x{size}: median {np.median(t):.2f} ms, p90 {np.percentile(t, 90):.2f} ms")
+        print(json.dumps({"onnxruntime": ort.__version__, "threads": threads, "input": [1, 3, size, size],
+                          "median_ms": round(float(np.median(t)), 3), "p90_ms": round(float(np.percentile(t, 90)), 3)}))
 
 
 if __name__ == "__main__":
