@@ -214,7 +214,7 @@ export function mountClinician(root, host, langHost = host) {
       data.data[i * 4] = v;
       data.data[i * 4 + 1] = Math.max(0, 128 - Math.abs(v - 128));
       data.data[i * 4 + 2] = 255 - v;
-      data.data[i * 4 + 3] = Math.round(v * 0.6);
+      data.data[i * 4 + 3] = Math.round((v / 255) ** 2 * 180); // weak evidence stays see-through
     });
     cctx.putImageData(data, 0, 0);
     ctx.imageSmoothingEnabled = true;

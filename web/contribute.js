@@ -209,6 +209,8 @@ function reviewControls(item) {
 }
 
 function renderGrid() {
+  clearTimeout(gridTimer);
+  gridTimer = null;
   if (!batch) return;
   $("review").hidden = false;
   const filter = $("filter").value;

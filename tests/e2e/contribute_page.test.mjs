@@ -124,10 +124,15 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   assert.equal(await page.$$eval(".card", (cs) => cs.length), 0);
   // Whatever the machine flagged (faces, abstentions) is decided: all checks ticked, confirm.
   await page.selectOption("#filter", "flagged");
-  for (let card = await page.$(".card"); card; card = await page.$(".card")) {
-    for (const box of await card.$$("input[type=checkbox]")) await box.check();
-    await (await card.$("button.confirm")).click();
+  const flagged = await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name));
+  if (flagged.length) assert.ok(await page.isDisabled("#export"), "nothing is sealed while flagged photos are undecided");
+  for (const name of flagged) {
+    const card = page.locator(`.card[data-name="${name}"]`);
+    for (const check of ["tattoo", "fingerprint", "label"]) await card.locator(`input[name=${check}]`).check();
+    await card.locator("button.confirm").click();
+    await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
   }
+  assert.equal(await page.isDisabled("#export"), false, "everything is decided: sealing is allowed");
   await page.selectOption("#filter", "all");
   await page.screenshot({ path: path.join(screenshots, "contribute-review.png"), fullPage: true });
 
