@@ -37,11 +37,16 @@ fn convert(src: &str, dst: &str) -> Result<(), Box<dyn std::error::Error>> {
         .map(|(_, t)| t.elem_count())
         .sum();
     if !kept.contains_key("backbone.model0.conv1.weight") {
-        return Err(format!("{src} does not look like YuNet (no backbone.model0.conv1.weight)").into());
+        return Err(
+            format!("{src} does not look like YuNet (no backbone.model0.conv1.weight)").into(),
+        );
     }
     let tmp = format!("{dst}.partial");
     candle_core::safetensors::save(&kept, &tmp)?;
     std::fs::rename(&tmp, dst)?;
-    println!("wrote {dst}: {} tensors, {parameters} parameters", kept.len());
+    println!(
+        "wrote {dst}: {} tensors, {parameters} parameters",
+        kept.len()
+    );
     Ok(())
 }

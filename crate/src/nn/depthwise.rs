@@ -25,7 +25,11 @@ pub fn conv2d_dw3x3_fused(
     if stride != 1 && stride != 2 {
         candle_core::bail!("conv2d_dw3x3: stride must be 1 or 2, got {stride}");
     }
-    let op = DepthwiseOp { stride, bias: bias.map(<[f32]>::to_vec), relu };
+    let op = DepthwiseOp {
+        stride,
+        bias: bias.map(<[f32]>::to_vec),
+        relu,
+    };
     x.contiguous()?.apply_op2_no_bwd(&w.contiguous()?, &op)
 }
 
@@ -77,14 +81,20 @@ impl CustomOp2 for DepthwiseOp {
         let (oh, ow) = (out_len(h, self.stride), out_len(w, self.stride));
         let mut output = vec![0f32; n * c * oh * ow];
         let mut padded = vec![0f32; (h + 2) * (w + 2)];
-        let planes = input.chunks_exact(h * w).zip(output.chunks_exact_mut(oh * ow));
+        let planes = input
+            .chunks_exact(h * w)
+            .zip(output.chunks_exact_mut(oh * ow));
         for (index, (plane, out)) in planes.enumerate() {
             let channel = index % c;
             let k: [f32; 9] = weights
                 .get(channel * 9..channel * 9 + 9)
                 .and_then(|s| s.try_into().ok())
                 .unwrap_or_default();
-            let bias = self.bias.as_ref().and_then(|b| b.get(channel).copied()).unwrap_or(0.0);
+            let bias = self
+                .bias
+                .as_ref()
+                .and_then(|b| b.get(channel).copied())
+                .unwrap_or(0.0);
             pad_plane(plane, w, &mut padded);
             let rows = padded.chunks_exact(w + 2);
             // Output row `oy` reads padded rows stride·oy .. stride·oy + 2.
@@ -114,7 +124,10 @@ impl CustomOp2 for DepthwiseOp {
 /// Copies a plane into the centre of a zero border one pixel wide.
 fn pad_plane(plane: &[f32], w: usize, padded: &mut [f32]) {
     padded.fill(0.0);
-    for (src, dst) in plane.chunks_exact(w).zip(padded.chunks_exact_mut(w + 2).skip(1)) {
+    for (src, dst) in plane
+        .chunks_exact(w)
+        .zip(padded.chunks_exact_mut(w + 2).skip(1))
+    {
         if let Some(inner) = dst.get_mut(1..w + 1) {
             inner.copy_from_slice(src);
         }
@@ -126,7 +139,14 @@ fn dot3(a: &[f32], k: &[f32]) -> f32 {
     a.iter().zip(k).map(|(a, k)| a * k).sum()
 }
 
-fn row_stride1_scalar(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out: &mut [f32]) {
+fn row_stride1_scalar(
+    r0: &[f32],
+    r1: &[f32],
+    r2: &[f32],
+    k: &[f32; 9],
+    bias: f32,
+    out: &mut [f32],
+) {
     let (k0, rest) = k.split_at(3);
     let (k1, k2) = rest.split_at(3);
     let windows = r0.windows(3).zip(r1.windows(3)).zip(r2.windows(3));
@@ -138,8 +158,11 @@ fn row_stride1_scalar(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f3
 fn row_stride2(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out: &mut [f32]) {
     let (k0, rest) = k.split_at(3);
     let (k1, k2) = rest.split_at(3);
-    let windows =
-        r0.windows(3).step_by(2).zip(r1.windows(3).step_by(2)).zip(r2.windows(3).step_by(2));
+    let windows = r0
+        .windows(3)
+        .step_by(2)
+        .zip(r1.windows(3).step_by(2))
+        .zip(r2.windows(3).step_by(2));
     for (o, ((a, b), c)) in out.iter_mut().zip(windows) {
         *o = bias + dot3(a, k0) + dot3(b, k1) + dot3(c, k2);
     }
@@ -175,9 +198,11 @@ fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out:
     let (head, tail) = out.split_at_mut(full);
     for (i, o) in head.chunks_exact_mut(4).enumerate() {
         let x = i * 4;
-        let (Some(a), Some(b), Some(c)) =
-            (r0.get(x..).and_then(load3), r1.get(x..).and_then(load3), r2.get(x..).and_then(load3))
-        else {
+        let (Some(a), Some(b), Some(c)) = (
+            r0.get(x..).and_then(load3),
+            r1.get(x..).and_then(load3),
+            r2.get(x..).and_then(load3),
+        ) else {
             break;
         };
         let mut acc = bv;
@@ -209,11 +234,18 @@ mod tests {
         let bias: Vec<f32> = (0..c).map(|i| i as f32 * 0.1 - 0.3).collect();
         let expected = x.conv2d(&k, 1, stride, 1, c).unwrap();
         let got = conv2d_dw3x3(&x, &k, stride).unwrap();
-        assert_eq!(got.dims(), expected.dims(), "shape {n}x{c}x{h}x{w} stride {stride}");
+        assert_eq!(
+            got.dims(),
+            expected.dims(),
+            "shape {n}x{c}x{h}x{w} stride {stride}"
+        );
         let diff = (got - &expected).unwrap().abs().unwrap().max_all().unwrap();
         assert!(diff.to_scalar::<f32>().unwrap() < 1e-4);
 
-        let b = Tensor::new(bias.as_slice(), &dev).unwrap().reshape((1, c, 1, 1)).unwrap();
+        let b = Tensor::new(bias.as_slice(), &dev)
+            .unwrap()
+            .reshape((1, c, 1, 1))
+            .unwrap();
         let expected = expected.broadcast_add(&b).unwrap().relu().unwrap();
         let got = conv2d_dw3x3_fused(&x, &k, Some(&bias), true, stride).unwrap();
         let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();

@@ -14,7 +14,9 @@ pub struct BatchNorm {
 
 /// Returns the folded (weight, bias) of a convolution followed by `bn`.
 pub fn fold_batch_norm(weight: &Tensor, bias: &Tensor, bn: &BatchNorm) -> Result<(Tensor, Tensor)> {
-    let scale = bn.weight.broadcast_div(&(&bn.running_var + bn.eps)?.sqrt()?)?;
+    let scale = bn
+        .weight
+        .broadcast_div(&(&bn.running_var + bn.eps)?.sqrt()?)?;
     let cout = scale.dim(0)?;
     let mut shape = vec![1usize; weight.rank()];
     if let Some(first) = shape.first_mut() {

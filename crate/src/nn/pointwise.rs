@@ -18,7 +18,9 @@ pub fn conv2d_1x1(x: &Tensor, w: &Tensor, bias: &Tensor, relu: bool) -> Result<T
 /// Flattens the spatial dimensions (helper for heads that emit (N, H·W, C) maps).
 pub fn to_rows(x: &Tensor) -> Result<Tensor> {
     let (n, c, h, w) = x.dims4()?;
-    x.reshape((n, c, h * w))?.transpose(1, D::Minus1)?.contiguous()
+    x.reshape((n, c, h * w))?
+        .transpose(1, D::Minus1)?
+        .contiguous()
 }
 
 #[cfg(test)]
