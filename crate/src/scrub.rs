@@ -24,11 +24,7 @@ pub struct ScrubOptions {
 
 impl Default for ScrubOptions {
     fn default() -> Self {
-        ScrubOptions {
-            limits: Limits::default(),
-            format: OutputFormat::Auto,
-            quality: 92,
-        }
+        ScrubOptions { limits: Limits::default(), format: OutputFormat::Auto, quality: 92 }
     }
 }
 

@@ -32,11 +32,6 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_width: 16_384,
-            max_height: 16_384,
-            max_alloc: 512 << 20,
-            max_input_bytes: 256 << 20,
-        }
+        Limits { max_width: 16_384, max_height: 16_384, max_alloc: 512 << 20, max_input_bytes: 256 << 20 }
     }
 }

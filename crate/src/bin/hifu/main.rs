@@ -14,11 +14,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "hifu",
-    version,
-    about = "Anonymise and classify clinical skin photographs, locally."
-)]
+#[command(name = "hifu", version, about = "Anonymise and classify clinical skin photographs, locally.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,11 +49,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let usage_error = e.use_stderr();
             let _ = e.print();
-            return if usage_error {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if usage_error { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     match cli.command {
