@@ -1,7 +1,14 @@
-//! Face detection (YuNet), the full-face gate, and the errors of this step.
+//! Face detection (YuNet over a pyramid of scales and tiles), evaluation helpers, the
+//! full-face gate, and the errors of this step.
 
+pub mod boxes;
+pub mod detect;
+pub mod eval;
 pub mod input;
 pub mod yunet;
+
+pub use boxes::Face;
+pub use detect::{Detector, DetectorConfig};
 
 /// Errors of this step.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,112 @@
+//! Measures the face detector: recall by face size and precision on ../shared/faces
+//! (boxes.csv, IoU ≥ 0.5), the share of HAM10000 skin photos that get a face box, the share of
+//! LFW portraits found, and the forward time. Prints Markdown for BENCHMARKS.md.
+//!
+//! Usage: `cargo run --release -p hifu --example face_eval -- [SHARED_DIR] [HAM_SAMPLE] [LFW_SAMPLE]`
+//! (SHARED_DIR defaults to ../shared; samples default to all photos).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use hifu::face::eval::Tally;
+use hifu::face::Detector;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let shared = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("../shared"));
+    let ham_sample: usize = args
+        .get(2)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(usize::MAX);
+    let lfw_sample: usize = args
+        .get(3)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(usize::MAX);
+    let weights = std::fs::read("models/face/yunet_n.safetensors")?;
+    let detector = Detector::from_safetensors(&weights)?;
+
+    let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();
+    let mut csv = csv::Reader::from_path(shared.join("faces/boxes.csv"))?;
+    for row in csv.records() {
+        let row = row?;
+        let b = [1, 2, 3, 4].map(|i| row.get(i).and_then(|v| v.parse().ok()).unwrap_or(0.0));
+        truth
+            .entry(row.get(0).unwrap_or_default().to_string())
+            .or_default()
+            .push(b);
+    }
+    let mut tally = Tally::default();
+    let start = Instant::now();
+    for (file, boxes) in &truth {
+        let photo = image::open(shared.join("faces/images").join(file))?.to_rgb8();
+        let faces = detector.detect(&photo)?;
+        let mut one = Tally::default();
+        one.add(boxes, &faces, 0.5);
+        tally.add(boxes, &faces, 0.5);
+        eprintln!(
+            "{file}: {}x{} {} faces, {} found, recall≥16 {:.2}",
+            photo.width(),
+            photo.height(),
+            boxes.len(),
+            faces.len(),
+            one.recall_at_least(16.0)
+        );
+    }
+    println!(
+        "## Faces: recall by size ({} photos, IoU ≥ 0.5)\n",
+        truth.len()
+    );
+    println!("{}", tally.table());
+    println!(
+        "time: {:.1} s for {} photos\n",
+        start.elapsed().as_secs_f32(),
+        truth.len()
+    );
+
+    let count_flagged =
+        |dir: PathBuf, sample: usize| -> Result<(usize, usize, f32), Box<dyn std::error::Error>> {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            files.sort();
+            let step = (files.len() / sample.min(files.len()).max(1)).max(1);
+            let (mut flagged, mut seen) = (0, 0);
+            let start = Instant::now();
+            for f in files.iter().step_by(step) {
+                let photo = image::open(f)?.to_rgb8();
+                if !detector.detect(&photo)?.is_empty() {
+                    flagged += 1;
+                }
+                seen += 1;
+            }
+            Ok((
+                flagged,
+                seen,
+                start.elapsed().as_secs_f32() / seen.max(1) as f32,
+            ))
+        };
+    let (flagged, seen, t) = count_flagged(shared.join("data/ham10000/images"), ham_sample)?;
+    println!("HAM10000 skin photos with a face box (score ≥ {}): {flagged} / {seen} = {:.2} % ({:.0} ms/photo)", detector.config().score_threshold, 100.0 * flagged as f32 / seen as f32, t * 1e3);
+    let (found, seen, t) = count_flagged(shared.join("faces/lfw"), lfw_sample)?;
+    println!(
+        "LFW portraits with a face found: {found} / {seen} = {:.2} % ({:.0} ms/photo)",
+        100.0 * found as f32 / seen as f32,
+        t * 1e3
+    );
+
+    let photo = image::RgbImage::new(640, 640);
+    let _ = detector.detect_padded(photo.as_raw(), 640, 640)?;
+    let runs = 10;
+    let start = Instant::now();
+    for _ in 0..runs {
+        let _ = detector.detect_padded(photo.as_raw(), 640, 640)?;
+    }
+    println!(
+        "YuNet-n forward + decode at 640×640, native: {:.1} ms",
+        start.elapsed().as_secs_f32() * 1e3 / runs as f32
+    );
+    Ok(())
+}
