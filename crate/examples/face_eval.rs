@@ -26,7 +26,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(usize::MAX);
     let weights = std::fs::read("models/face/yunet_n.safetensors")?;
-    let detector = Detector::from_safetensors(&weights)?;
+    let mut config = hifu::face::DetectorConfig::default();
+    // Overrides for tuning runs: FACE_EVAL_SET="nms_iou=0.45,containment=0.8,...".
+    for kv in std::env::var("FACE_EVAL_SET")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (k, v) = kv.split_once('=').ok_or("FACE_EVAL_SET: key=value")?;
+        let v: f32 = v.parse()?;
+        match k {
+            "score_threshold" => config.score_threshold = v,
+            "nms_iou" => config.nms_iou = v,
+            "containment" => config.containment = v,
+            "max_upscale" => config.max_upscale = v,
+            "max_megapixels" => config.max_megapixels = v,
+            "coarse_side" => config.coarse_side = v as usize,
+            "base_side" => config.base_side = v as usize,
+            "overlap" => config.overlap = v as usize,
+            _ => return Err(format!("unknown setting {k}").into()),
+        }
+    }
+    let model = hifu::face::yunet::YuNet::from_safetensors(&weights, Default::default())?;
+    let detector = Detector::new(model, config);
 
     let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();
     let mut csv = csv::Reader::from_path(shared.join("faces/boxes.csv"))?;
@@ -40,9 +62,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut tally = Tally::default();
     let start = Instant::now();
-    for (file, boxes) in &truth {
+    let only = std::env::var("FACE_EVAL_ONLY").unwrap_or_default();
+    for (file, boxes) in truth.iter().filter(|(f, _)| f.contains(&only)) {
         let photo = image::open(shared.join("faces/images").join(file))?.to_rgb8();
         let faces = detector.detect(&photo)?;
+        if std::env::var_os("FACE_EVAL_VERBOSE").is_some() {
+            for b in boxes {
+                let t = hifu::face::Face {
+                    bbox: *b,
+                    score: 1.0,
+                    landmarks: [[0.0; 2]; 5],
+                };
+                let size = (t.width() * t.height()).sqrt();
+                let best = faces
+                    .iter()
+                    .map(|f| (hifu::face::boxes::iou(&t, f), f))
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some((v, f)) = best {
+                    if v < 0.5 && size >= 16.0 {
+                        eprintln!(
+                            "  missed {size:.0}px {b:?}: best IoU {v:.2} with {:?} score {:.2}",
+                            f.bbox, f.score
+                        );
+                    }
+                }
+            }
+        }
         let mut one = Tally::default();
         one.add(boxes, &faces, 0.5);
         tally.add(boxes, &faces, 0.5);

@@ -19,7 +19,32 @@ pub struct Tally {
     /// Detections that matched a ground-truth face, and all detections.
     pub true_positives: usize,
     pub detections: usize,
+    /// Per bucket: ground-truth faces at least 90 % inside some detection grown by the
+    /// redaction margin (what matters for anonymisation: was the face painted over?).
+    pub covered: [usize; 5],
 }
+
+/// Share of the ground-truth box `t` inside `d` grown by `margin` of its size on each side.
+fn covered_share(t: &Face, d: &Face, margin: f32) -> f32 {
+    let (mx, my) = (d.width() * margin, d.height() * margin);
+    let g = [
+        d.bbox[0] - mx,
+        d.bbox[1] - my,
+        d.bbox[2] + mx,
+        d.bbox[3] + my,
+    ];
+    let iw = (t.bbox[2].min(g[2]) - t.bbox[0].max(g[0])).max(0.0);
+    let ih = (t.bbox[3].min(g[3]) - t.bbox[1].max(g[1])).max(0.0);
+    let area = t.width() * t.height();
+    if area > 0.0 {
+        iw * ih / area
+    } else {
+        0.0
+    }
+}
+
+/// The margin `redact` adds around each face box (20 % of its size on every side).
+pub const REDACTION_MARGIN: f32 = 0.2;
 
 impl Tally {
     /// Greedy one-to-one matching, best detections first, at IoU ≥ `min_iou`.
@@ -54,15 +79,21 @@ impl Tally {
         }
         for (t, hit) in truth_faces.iter().zip(found) {
             let size = (t.width() * t.height()).sqrt();
-            if let Some(slot) = BUCKETS
+            let Some(bucket) = BUCKETS
                 .iter()
                 .position(|(_, lo, hi)| size >= *lo && size < *hi)
-                .and_then(|i| self.recall.get_mut(i))
-            {
+            else {
+                continue;
+            };
+            let covered = detections
+                .iter()
+                .any(|d| covered_share(t, d, REDACTION_MARGIN) >= 0.9);
+            if let Some(slot) = self.recall.get_mut(bucket) {
                 slot.1 += 1;
-                if hit {
-                    slot.0 += 1;
-                }
+                slot.0 += usize::from(hit);
+            }
+            if let Some(c) = self.covered.get_mut(bucket) {
+                *c += usize::from(covered);
             }
         }
     }
@@ -81,6 +112,20 @@ impl Tally {
         }
     }
 
+    /// Share of faces of at least `min_size` pixels that redaction would cover.
+    pub fn coverage_at_least(&self, min_size: f32) -> f32 {
+        let (found, total) = BUCKETS
+            .iter()
+            .zip(self.covered.iter().zip(self.recall))
+            .filter(|((_, lo, _), _)| *lo >= min_size)
+            .fold((0, 0), |(f, t), (_, (c, (_, bt)))| (f + c, t + bt));
+        if total == 0 {
+            0.0
+        } else {
+            found as f32 / total as f32
+        }
+    }
+
     pub fn precision(&self) -> f32 {
         if self.detections == 0 {
             1.0
@@ -91,14 +136,21 @@ impl Tally {
 
     /// A Markdown table: bucket, found/total, recall.
     pub fn table(&self) -> String {
-        let mut s = String::from("| face size (px) | found / total | recall |\n|---|---|---|\n");
-        for ((name, _, _), (f, t)) in BUCKETS.iter().zip(self.recall) {
-            let r = if t == 0 { 0.0 } else { f as f32 / t as f32 };
-            s.push_str(&format!("| {name} | {f} / {t} | {r:.3} |\n"));
+        let mut s = String::from(
+            "| face size (px) | found (IoU ≥ 0.5) / total | recall | covered by redaction |\n|---|---|---|---|\n",
+        );
+        for (((name, _, _), (f, t)), c) in BUCKETS.iter().zip(self.recall).zip(self.covered) {
+            let r = |n: usize| if t == 0 { 0.0 } else { n as f32 / t as f32 };
+            s.push_str(&format!(
+                "| {name} | {f} / {t} | {:.3} | {:.3} |\n",
+                r(f),
+                r(c)
+            ));
         }
         s.push_str(&format!(
-            "\nrecall (≥16 px): {:.3}; precision: {:.3} ({} of {} detections match a face)\n",
+            "\nrecall (≥16 px): {:.3}; covered (≥16 px): {:.3}; precision: {:.3} ({} of {} detections match a face)\n",
             self.recall_at_least(16.0),
+            self.coverage_at_least(16.0),
             self.precision(),
             self.true_positives,
             self.detections
