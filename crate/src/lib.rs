@@ -24,7 +24,10 @@ pub mod skin;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use decode::Limits;
+pub use decode::{Colour, Format, Limits, Pixels};
 pub use error::Error;
 pub use report::{Category, Inventory, OutputKind, Report, Status};
-pub use scrub::{inspect, scrub, OutputFormat, ScrubOptions, Scrubbed};
+pub use scrub::{
+    inspect, scrub, scrub_with, NoPixelStep, OutputFormat, PixelStep, ScrubOptions, Scrubbed,
+    StepOutcome,
+};

@@ -1,15 +1,24 @@
-//! The scrub pipeline: decode → inventory → orient/colour → (faces) → encode or lossless rewrite.
+//! The scrub pipeline: sniff → limits → container inventory → decode → orient → sRGB →
+//! (face step) → lossless JPEG rewrite or re-encode.
 
-use crate::{decode::Limits, report::Report, Error};
 use serde::{Deserialize, Serialize};
+
+use crate::container::{self, Parsed};
+use crate::decode::{self, Colour, Format, Limits, Pixels};
+use crate::encode;
+use crate::report::{FaceEntry, Gate, Inventory, OutputKind, Report, Status};
+use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutputFormat {
-    /// Lossless JPEG rewrite when possible, otherwise JPEG for JPEG input and PNG for the rest.
+    /// Lossless JPEG rewrite when possible; otherwise JPEG for JPEG input and PNG for the rest
+    /// (PNG keeps every decoded pixel of a lossless source, and keeps alpha).
     #[default]
     Auto,
+    /// Always JPEG (lossless rewrite when possible); transparency is laid over white.
     Jpeg,
+    /// Always PNG (never the lossless JPEG path).
     Png,
 }
 
@@ -24,11 +33,16 @@ pub struct ScrubOptions {
 
 impl Default for ScrubOptions {
     fn default() -> Self {
-        ScrubOptions { limits: Limits::default(), format: OutputFormat::Auto, quality: 92 }
+        ScrubOptions {
+            limits: Limits::default(),
+            format: OutputFormat::Auto,
+            quality: encode::DEFAULT_JPEG_QUALITY,
+        }
     }
 }
 
-/// A clean photo and what was done to it.
+/// A clean photo and what was done to it. When `report.status` is [`Status::Excluded`],
+/// `image` is empty and `mime` is `""`: there is nothing to write.
 #[derive(Debug, Clone)]
 pub struct Scrubbed {
     pub image: Vec<u8>,
@@ -36,10 +50,222 @@ pub struct Scrubbed {
     pub report: Report,
 }
 
-pub fn scrub(_input: &[u8], _options: &ScrubOptions) -> Result<Scrubbed, Error> {
-    Err(crate::decode::DecodeError::NotImplemented.into())
+// ---------------------------------------------------------------------------------------------
+// Hook for the face step (issue 3): detection, redaction and the identifiable-photo gate plug
+// in here as a `PixelStep`. It sees upright sRGB pixels and may edit them in place.
+// ---------------------------------------------------------------------------------------------
+
+/// A step that inspects and may change the upright sRGB pixels before output.
+pub trait PixelStep {
+    /// Runs on the photo's pixels. An error stops the photo (fail closed: no output).
+    fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error>;
 }
 
-pub fn inspect(_input: &[u8], _limits: &Limits) -> Result<crate::report::Inventory, Error> {
-    Err(crate::decode::DecodeError::NotImplemented.into())
+/// What a [`PixelStep`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepOutcome {
+    /// True when any pixel was changed: the lossless JPEG path is then closed.
+    pub pixels_changed: bool,
+    /// Faces found (and redacted), for the report.
+    pub faces: Vec<FaceEntry>,
+    /// The gate's decision; `excluded: true` means no output for this photo.
+    pub gate: Option<Gate>,
+}
+
+/// The step `scrub` uses until face detection lands: changes nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPixelStep;
+
+impl PixelStep for NoPixelStep {
+    fn run(&mut self, _pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+        Ok(StepOutcome::default())
+    }
+}
+
+/// Scrubs one photo: the output carries no metadata, upright sRGB pixels, and the report says
+/// what was removed and how the output was made. Same input and options → same bytes.
+///
+/// `input` belongs to the caller, who zeroizes it when done (the CLI and the wasm bindings do);
+/// every decoded copy of the original pixels made here is zeroized before this returns.
+pub fn scrub(input: &[u8], options: &ScrubOptions) -> Result<Scrubbed, Error> {
+    scrub_with(input, options, &mut NoPixelStep)
+}
+
+/// [`scrub`] with a pixel step (face detection and redaction) run on the upright sRGB pixels.
+pub fn scrub_with(
+    input: &[u8],
+    options: &ScrubOptions,
+    step: &mut dyn PixelStep,
+) -> Result<Scrubbed, Error> {
+    if !(1..=100).contains(&options.quality) {
+        return Err(encode::EncodeError::Quality(options.quality).into());
+    }
+    let format = decode::identify(input, &options.limits)?;
+    let parsed = container::parse(input, format)?;
+    scrub_parsed(input, format, parsed, options, step)
+}
+
+/// The metadata categories `input` carries, without decoding its pixels.
+pub fn inspect(input: &[u8], limits: &Limits) -> Result<Inventory, Error> {
+    let format = decode::identify(input, limits)?;
+    Ok(container::parse(input, format)?.inventory)
+}
+
+/// Everything after the container has been parsed (split out so tests can hand in a `Parsed`).
+fn scrub_parsed(
+    input: &[u8],
+    format: Format,
+    parsed: Parsed,
+    options: &ScrubOptions,
+    step: &mut dyn PixelStep,
+) -> Result<Scrubbed, Error> {
+    // Pixels are always decoded, even for the lossless path: decoding proves the file is a
+    // whole, valid image, and the face step needs them.
+    let pixels = decode::decode(input, format, &options.limits)?;
+    let orientation = if (1..=8).contains(&parsed.orientation) {
+        parsed.orientation
+    } else {
+        1
+    };
+    let pixels = decode::orient(pixels, orientation);
+    let (mut pixels, colour) = decode::to_srgb(pixels, parsed.icc_profile.as_deref());
+
+    let outcome = step.run(&mut pixels)?;
+
+    let mut report = Report::empty(Status::Ok);
+    report.input_format = Some(format);
+    report.removed = parsed.inventory.categories;
+    report.orientation_applied = Some(orientation);
+    report.colour = Some(colour);
+    report.width = Some(pixels.width());
+    report.height = Some(pixels.height());
+    report.faces = outcome.faces;
+    report.gate = outcome.gate;
+    if report.gate.as_ref().is_some_and(|g| g.excluded) {
+        report.status = Status::Excluded;
+        return Ok(Scrubbed {
+            image: Vec::new(),
+            mime: "",
+            report,
+        });
+    }
+
+    let pixels_changed = orientation != 1 || colour == Colour::Converted || outcome.pixels_changed;
+    let lossless = format == Format::Jpeg && !pixels_changed && options.format != OutputFormat::Png;
+    let (image, out_format, kind) = if lossless {
+        (
+            container::strip_jpeg(input)?,
+            Format::Jpeg,
+            OutputKind::Lossless,
+        )
+    } else {
+        let out_format = match options.format {
+            OutputFormat::Jpeg => Format::Jpeg,
+            OutputFormat::Png => Format::Png,
+            OutputFormat::Auto if format == Format::Jpeg && !pixels.has_alpha() => Format::Jpeg,
+            OutputFormat::Auto => Format::Png,
+        };
+        let image = match out_format {
+            Format::Jpeg => encode::jpeg(&pixels, options.quality)?,
+            _ => encode::png(&pixels)?,
+        };
+        (image, out_format, OutputKind::ReEncoded)
+    };
+    report.output_format = Some(out_format);
+    report.output_mime = Some(out_format.mime().to_owned());
+    report.output_kind = Some(kind);
+    Ok(Scrubbed {
+        image,
+        mime: out_format.mime(),
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::Inventory;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let data: Vec<u8> = (0..width * height * 3)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let p = Pixels::new(width, height, 3, zeroize::Zeroizing::new(data)).unwrap();
+        encode::jpeg(&p, 90).unwrap()
+    }
+
+    fn parsed(orientation: u8) -> Parsed {
+        Parsed {
+            inventory: Inventory::default(),
+            orientation,
+            icc_profile: None,
+        }
+    }
+
+    fn run(input: &[u8], parsed: Parsed, options: &ScrubOptions) -> Scrubbed {
+        scrub_parsed(input, Format::Jpeg, parsed, options, &mut NoPixelStep).unwrap()
+    }
+
+    #[test]
+    fn a_rotated_jpeg_is_re_encoded_upright() {
+        let input = jpeg(8, 4);
+        let out = run(&input, parsed(6), &ScrubOptions::default());
+        assert_eq!(out.report.output_kind, Some(OutputKind::ReEncoded));
+        assert_eq!(out.report.orientation_applied, Some(6));
+        assert_eq!((out.report.width, out.report.height), (Some(4), Some(8)));
+        assert_eq!(out.mime, "image/jpeg");
+        let decoded = image::load_from_memory(&out.image).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (4, 8));
+    }
+
+    #[test]
+    fn forced_png_never_takes_the_lossless_path() {
+        let input = jpeg(8, 4);
+        let options = ScrubOptions {
+            format: OutputFormat::Png,
+            ..Default::default()
+        };
+        let out = run(&input, parsed(1), &options);
+        assert_eq!(out.report.output_kind, Some(OutputKind::ReEncoded));
+        assert_eq!(out.mime, "image/png");
+    }
+
+    #[test]
+    fn a_step_that_changes_pixels_closes_the_lossless_path_and_an_excluding_gate_stops_output() {
+        struct Paint(bool);
+        impl PixelStep for Paint {
+            fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+                pixels.samples_mut().fill(0);
+                Ok(StepOutcome {
+                    pixels_changed: true,
+                    faces: Vec::new(),
+                    gate: Some(Gate {
+                        excluded: self.0,
+                        reason: self.0.then(|| "full_face".into()),
+                    }),
+                })
+            }
+        }
+        let input = jpeg(8, 4);
+        let options = ScrubOptions::default();
+        let out =
+            scrub_parsed(&input, Format::Jpeg, parsed(1), &options, &mut Paint(false)).unwrap();
+        assert_eq!(out.report.output_kind, Some(OutputKind::ReEncoded));
+        let decoded = image::load_from_memory(&out.image).unwrap().to_rgb8();
+        assert!(decoded.pixels().all(|p| p.0.iter().all(|&c| c < 3)));
+
+        let out =
+            scrub_parsed(&input, Format::Jpeg, parsed(1), &options, &mut Paint(true)).unwrap();
+        assert_eq!(out.report.status, Status::Excluded);
+        assert!(out.image.is_empty());
+    }
+
+    #[test]
+    fn a_bad_quality_is_refused_before_reading_the_file() {
+        let options = ScrubOptions {
+            quality: 0,
+            ..Default::default()
+        };
+        assert_eq!(scrub(b"", &options).unwrap_err().code(), "encode.quality");
+    }
 }

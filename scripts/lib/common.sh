@@ -12,3 +12,11 @@ ensure_toolchain() {
 
 ensure_browser() { :; }       # (interfaces) chromium + chromium-driver
 ensure_node_modules() { :; }  # (interfaces) npm ci for playwright-core
+
+# exiftool (the independent metadata reader the tests check against) and cjpeg (progressive
+# JPEG fixtures). (scrub)
+ensure_exiftool() {
+    if command -v exiftool >/dev/null && command -v cjpeg >/dev/null; then return; fi
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq libimage-exiftool-perl libjpeg-turbo-progs
+}

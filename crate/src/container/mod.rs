@@ -1,9 +1,20 @@
 //! One file per container format: the metadata inventory (what the file carried, as
 //! categories) and, for JPEG, the lossless rewrite that drops every metadata segment.
+//!
+//! The walkers borrow the input and never copy it whole, so the caller's zeroizing of the
+//! original stays meaningful. The exceptions are EXIF blocks (≤ 64 KiB in JPEG) and TIFF
+//! files, which `kamadak-exif` parses from an owned copy it does not zeroize.
 
+mod error;
+mod exif;
 pub mod inventory;
+mod jpeg;
+mod png;
+mod tiff;
+mod webp;
 
 use crate::decode::Format;
+pub use error::ContainerError;
 pub use inventory::{Category, Inventory};
 
 /// What the container carried, and what decoding needs from it.
@@ -17,28 +28,32 @@ pub struct Parsed {
 }
 
 /// Reads the container structure of `bytes` (already sniffed as `format`).
-pub fn parse(_bytes: &[u8], _format: Format) -> Result<Parsed, ContainerError> {
-    Err(ContainerError::NotImplemented)
+pub fn parse(bytes: &[u8], format: Format) -> Result<Parsed, ContainerError> {
+    match format {
+        Format::Jpeg => jpeg::parse(bytes),
+        Format::Png => png::parse(bytes),
+        Format::Webp => webp::parse(bytes),
+        Format::Tiff => tiff::parse(bytes),
+        Format::Heif => Err(ContainerError::Unsupported {
+            what: "HEIC/HEIF",
+            advice:
+                "export the photo as JPEG (iPhone: Settings → Camera → Formats → Most Compatible)",
+        }),
+    }
 }
 
 /// JPEG only: the same image with every metadata segment and any trailer removed; the
 /// entropy-coded data is bit-identical. Keeps what decoding needs (tables, SOF/SOS, DRI,
-/// JFIF APP0, Adobe APP14 transform flag).
-pub fn strip_jpeg(_bytes: &[u8]) -> Result<Vec<u8>, ContainerError> {
-    Err(ContainerError::NotImplemented)
-}
-
-/// Errors of this step.
-#[derive(Debug, thiserror::Error)]
-pub enum ContainerError {
-    #[error("not implemented yet")]
-    NotImplemented,
-}
-
-impl ContainerError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ContainerError::NotImplemented => "container.not_implemented",
-        }
+/// JFIF APP0 without thumbnail, Adobe APP14 transform flag).
+pub fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    match crate::decode::sniff(bytes) {
+        Some(Format::Jpeg) => jpeg::strip(bytes),
+        Some(other) => Err(ContainerError::WrongFormat {
+            found: other.mime(),
+        }),
+        None if bytes.len() < 3 => jpeg::strip(bytes),
+        None => Err(ContainerError::WrongFormat {
+            found: "unrecognised",
+        }),
     }
 }

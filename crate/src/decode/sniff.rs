@@ -35,15 +35,20 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         [b'I', b'I', 0x2A, 0x00, ..] | [b'M', b'M', 0x00, 0x2A, ..] => Some(Format::Tiff),
         // BigTIFF
         [b'I', b'I', 0x2B, 0x00, ..] | [b'M', b'M', 0x00, 0x2B, ..] => Some(Format::Tiff),
-        [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => Some(Format::Heif),
+        [_, _, _, _, b'f', b't', b'y', b'p', brand @ ..] if is_heif_brand(brand) => {
+            Some(Format::Heif)
+        }
         _ => None,
     }
 }
 
 fn is_heif_brand(brand: &[u8]) -> bool {
-    const BRANDS: [&[u8; 4]; 9] =
-        [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"];
-    brand.get(..4).is_some_and(|b| BRANDS.iter().any(|x| x.as_slice() == b))
+    const BRANDS: [&[u8; 4]; 9] = [
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif",
+    ];
+    brand
+        .get(..4)
+        .is_some_and(|b| BRANDS.iter().any(|x| x.as_slice() == b))
 }
 
 #[cfg(test)]
@@ -61,6 +66,10 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\x18ftypisom"), None, "an MP4 is not a photo");
         assert_eq!(sniff(b"GIF89a"), None);
         assert_eq!(sniff(b""), None);
-        assert_eq!(sniff(&[0xFF, 0xD8]), None, "two bytes are not enough to call it JPEG");
+        assert_eq!(
+            sniff(&[0xFF, 0xD8]),
+            None,
+            "two bytes are not enough to call it JPEG"
+        );
     }
 }

@@ -1,0 +1,204 @@
+//! Fixture builders shared by the scrub integration tests. Fixtures are built in code with the
+//! `image` encoders (or by hand, byte by byte, where an encoder cannot make them) so the tests
+//! need no external tools; the few files only an outside tool can make live in
+//! `tests/fixtures/decode/` with the script that made them.
+#![allow(dead_code)]
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::{DynamicImage, ExtendedColorType, ImageEncoder, RgbImage, RgbaImage};
+
+/// A photo-like, asymmetric RGB image: a smooth diagonal gradient with a bright block in the
+/// top-left corner and a dark bar along the bottom, so every rotation and mirror is distinct.
+pub fn asymmetric(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        if x < width / 4 && y < height / 4 {
+            image::Rgb([250, 240, 30])
+        } else if y >= height - height / 8 {
+            image::Rgb([20, 30, 120])
+        } else {
+            let r = (x * 200 / width.max(1)) as u8 + 20;
+            let g = (y * 200 / height.max(1)) as u8 + 20;
+            image::Rgb([r, g, 128])
+        }
+    })
+}
+
+/// A minimal big-endian TIFF structure (what EXIF is) holding only IFD0's Orientation tag.
+pub fn exif_orientation(value: u16) -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(b"MM\0\x2A");
+    t.extend_from_slice(&8u32.to_be_bytes()); // IFD0 offset
+    t.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    t.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    t.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    t.extend_from_slice(&1u32.to_be_bytes()); // count
+    t.extend_from_slice(&value.to_be_bytes());
+    t.extend_from_slice(&[0, 0]); // value padding
+    t.extend_from_slice(&0u32.to_be_bytes()); // no IFD1
+    t
+}
+
+#[derive(Default)]
+pub struct Meta {
+    pub exif: Option<Vec<u8>>,
+    pub icc: Option<Vec<u8>>,
+}
+
+pub fn jpeg(image: &RgbImage, quality: u8, meta: Meta) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
+    if let Some(exif) = meta.exif {
+        encoder.set_exif_metadata(exif).unwrap();
+    }
+    if let Some(icc) = meta.icc {
+        encoder.set_icc_profile(icc).unwrap();
+    }
+    encoder
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
+}
+
+pub fn png(image: &DynamicImage, meta: Meta) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = PngEncoder::new(&mut out);
+    if let Some(exif) = meta.exif {
+        encoder.set_exif_metadata(exif).unwrap();
+    }
+    if let Some(icc) = meta.icc {
+        encoder.set_icc_profile(icc).unwrap();
+    }
+    encoder
+        .write_image(
+            image.as_bytes(),
+            image.width(),
+            image.height(),
+            image.color().into(),
+        )
+        .unwrap();
+    out
+}
+
+pub fn png_rgb(image: &RgbImage, meta: Meta) -> Vec<u8> {
+    png(&DynamicImage::ImageRgb8(image.clone()), meta)
+}
+
+pub fn png_rgba(image: &RgbaImage) -> Vec<u8> {
+    png(&DynamicImage::ImageRgba8(image.clone()), Meta::default())
+}
+
+/// Decodes an output with the `image` crate (independent of hifu's own decode path).
+pub fn decode(bytes: &[u8]) -> DynamicImage {
+    image::load_from_memory(bytes).unwrap()
+}
+
+/// Mean and max absolute sample difference of two same-sized 8-bit images.
+pub fn diff(a: &[u8], b: &[u8]) -> (f64, u8) {
+    assert_eq!(a.len(), b.len(), "images differ in size");
+    let mut sum = 0u64;
+    let mut max = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        let d = x.abs_diff(*y);
+        sum += u64::from(d);
+        max = max.max(d);
+    }
+    (sum as f64 / a.len().max(1) as f64, max)
+}
+
+// ---- A hand-made PNG writer, for layouts the `image` encoder does not write (palette,
+// low bit depths) and for headers no encoder would write (a 100,000 × 100,000 bomb). ----
+
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut body = kind.to_vec();
+    body.extend_from_slice(data);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+}
+
+/// zlib stream of stored (uncompressed) deflate blocks.
+pub fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    let chunks: Vec<&[u8]> = if data.is_empty() {
+        vec![&[]]
+    } else {
+        data.chunks(65_535).collect()
+    };
+    for (i, chunk) in chunks.iter().enumerate() {
+        out.push(u8::from(i + 1 == chunks.len()));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in data {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+/// A PNG from raw scanlines (each row already prefixed with its filter byte, 0 = none).
+pub fn png_raw(
+    width: u32,
+    height: u32,
+    bit_depth: u8,
+    color_type: u8,
+    extra: &[(&[u8; 4], Vec<u8>)],
+    scanlines: &[u8],
+) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[bit_depth, color_type, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    for (kind, data) in extra {
+        png_chunk(&mut out, kind, data);
+    }
+    png_chunk(&mut out, b"IDAT", &zlib_stored(scanlines));
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A deterministic byte stream (xorshift), for "random bytes" inputs.
+pub fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/decode")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
