@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use hifu::face::eval::Tally;
-use hifu::face::Detector;
+use hifu::face::{gate, Detector};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -60,6 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .or_default()
             .push(b);
     }
+    let verbose = std::env::var_os("FACE_EVAL_VERBOSE").is_some();
     let mut tally = Tally::default();
     let start = Instant::now();
     let only = std::env::var("FACE_EVAL_ONLY").unwrap_or_default();
@@ -88,6 +89,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
+        if gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default()) {
+            eprintln!("  {file}: the full-face gate would exclude it");
+        }
         let mut one = Tally::default();
         one.add(boxes, &faces, 0.5);
         tally.add(boxes, &faces, 0.5);
@@ -111,35 +115,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         truth.len()
     );
 
-    let count_flagged =
-        |dir: PathBuf, sample: usize| -> Result<(usize, usize, f32), Box<dyn std::error::Error>> {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            files.sort();
-            let step = (files.len() / sample.min(files.len()).max(1)).max(1);
-            let (mut flagged, mut seen) = (0, 0);
-            let start = Instant::now();
-            for f in files.iter().step_by(step) {
-                let photo = image::open(f)?.to_rgb8();
-                if !detector.detect(&photo)?.is_empty() {
-                    flagged += 1;
-                }
-                seen += 1;
+    // (photos with any face box, photos the full-face gate excludes, photos seen, s/photo)
+    let survey = |dir: PathBuf,
+                  sample: usize|
+     -> Result<(usize, usize, usize, f32), Box<dyn std::error::Error>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        let step = (files.len() / sample.min(files.len()).max(1)).max(1);
+        let (mut flagged, mut gated, mut seen) = (0, 0, 0);
+        let start = Instant::now();
+        for f in files.iter().step_by(step) {
+            let photo = image::open(f)?.to_rgb8();
+            let faces = detector.detect(&photo)?;
+            let full =
+                gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default());
+            flagged += usize::from(!faces.is_empty());
+            gated += usize::from(full);
+            seen += 1;
+            if verbose && !faces.is_empty() {
+                eprintln!(
+                    "  {} gated={full} {:?}",
+                    f.display(),
+                    faces.first().map(|f| (f.bbox, f.score))
+                );
             }
-            Ok((
-                flagged,
-                seen,
-                start.elapsed().as_secs_f32() / seen.max(1) as f32,
-            ))
-        };
-    let (flagged, seen, t) = count_flagged(shared.join("data/ham10000/images"), ham_sample)?;
-    println!("HAM10000 skin photos with a face box (score ≥ {}): {flagged} / {seen} = {:.2} % ({:.0} ms/photo)", detector.config().score_threshold, 100.0 * flagged as f32 / seen as f32, t * 1e3);
-    let (found, seen, t) = count_flagged(shared.join("faces/lfw"), lfw_sample)?;
+        }
+        Ok((
+            flagged,
+            gated,
+            seen,
+            start.elapsed().as_secs_f32() / seen.max(1) as f32,
+        ))
+    };
+    let pct = |a: usize, b: usize| 100.0 * a as f32 / b.max(1) as f32;
+    let (flagged, gated, seen, t) = survey(shared.join("data/ham10000/images"), ham_sample)?;
     println!(
-        "LFW portraits with a face found: {found} / {seen} = {:.2} % ({:.0} ms/photo)",
-        100.0 * found as f32 / seen as f32,
-        t * 1e3
+        "HAM10000 skin photos with a face box (score ≥ {}): {flagged} / {seen} = {:.2} %; excluded as full face: {gated} ({:.2} %) ({:.0} ms/photo)\n",
+        detector.config().score_threshold, pct(flagged, seen), pct(gated, seen), t * 1e3
+    );
+    let (found, gated, seen, t) = survey(shared.join("faces/lfw"), lfw_sample)?;
+    println!(
+        "LFW portraits with a face found: {found} / {seen} = {:.2} %; excluded as full face: {gated} = {:.2} % ({:.0} ms/photo)\n",
+        pct(found, seen), pct(gated, seen), t * 1e3
     );
 
     let photo = image::RgbImage::new(640, 640);

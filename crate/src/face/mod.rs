@@ -4,11 +4,14 @@
 pub mod boxes;
 pub mod detect;
 pub mod eval;
+pub mod gate;
 pub mod input;
+pub mod step;
 pub mod yunet;
 
 pub use boxes::Face;
 pub use detect::{Detector, DetectorConfig};
+pub use step::{FaceOptions, FaceStep};
 
 /// Errors of this step.
 #[derive(Debug, thiserror::Error)]
