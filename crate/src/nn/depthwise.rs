@@ -178,7 +178,8 @@ fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out:
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out: &mut [f32]) {
     use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
-    let kv = k.map(f32x4_splat);
+    #[allow(clippy::redundant_closure)] // target-feature fns are not FnMut
+    let kv = k.map(|v| f32x4_splat(v));
     let bv = f32x4_splat(bias);
     // Loads the vectors at s[0..4], s[1..5], s[2..6] of a slice of at least six values.
     let load3 = |s: &[f32]| -> Option<[v128; 3]> {
