@@ -16,6 +16,7 @@ use image::{imageops, RgbImage};
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::input::bgr_tensor;
+use super::verifier::Verifier;
 use super::yunet::YuNet;
 use super::FaceError;
 
@@ -55,18 +56,31 @@ impl Default for DetectorConfig {
 pub struct Detector {
     model: YuNet,
     config: DetectorConfig,
+    verifier: Option<Verifier>,
 }
 
 impl Detector {
     pub fn new(model: YuNet, config: DetectorConfig) -> Self {
-        Detector { model, config }
+        Detector {
+            model,
+            config,
+            verifier: None,
+        }
     }
 
-    /// Loads the converted weights (`models/face/yunet_n.safetensors`) with default settings.
+    /// Adds the second-stage check on large candidate boxes (see [`Verifier`]).
+    pub fn with_verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Loads the converted weights (`models/face/yunet_n.safetensors`) with default settings
+    /// and hifu's built-in verifier.
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, FaceError> {
         let model = YuNet::from_safetensors(bytes, Default::default())
             .map_err(|e| FaceError::BadWeights(e.to_string()))?;
-        Ok(Detector::new(model, DetectorConfig::default()))
+        let verifier = Verifier::embedded().map_err(|e| FaceError::BadWeights(e.to_string()))?;
+        Ok(Detector::new(model, DetectorConfig::default()).with_verifier(verifier))
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -141,7 +155,12 @@ impl Detector {
             ];
         }
         faces.retain(|f| f.width() > 0.0 && f.height() > 0.0);
-        Ok(faces)
+        match &self.verifier {
+            Some(v) => v
+                .filter(photo, faces)
+                .map_err(|e| FaceError::Inference(e.to_string())),
+            None => Ok(faces),
+        }
     }
 
     /// One YuNet pass over `width × height` RGB pixels (zero-padded to multiples of 32).

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod gate;
 pub mod input;
 pub mod step;
+pub mod verifier;
 pub mod yunet;
 
 pub use boxes::Face;
