@@ -85,8 +85,11 @@ impl PixelStep for NoPixelStep {
 /// Scrubs one photo: the output carries no metadata, upright sRGB pixels, and the report says
 /// what was removed and how the output was made. Same input and options → same bytes.
 ///
-/// `input` belongs to the caller, who zeroizes it when done (the CLI and the wasm bindings do);
-/// every decoded copy of the original pixels made here is zeroized before this returns.
+/// `input` belongs to the caller, who zeroizes it when done (the CLI and the wasm bindings do).
+/// Every pixel buffer hifu allocates for the original (the decoded image, its 8-bit, upright
+/// and sRGB copies) is zeroized before this returns. Not wiped, only freed: the decoders'
+/// internal scratch (the `image` JPEG decoder's copy of the compressed input, zune-jpeg's
+/// component planes, the PNG decoder's row buffers) and the encoders' working buffers.
 pub fn scrub(input: &[u8], options: &ScrubOptions) -> Result<Scrubbed, Error> {
     scrub_with(input, options, &mut NoPixelStep)
 }

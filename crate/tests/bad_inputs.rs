@@ -78,6 +78,62 @@ fn a_png_bomb_header_is_refused_before_allocating() {
     assert_eq!(code(&wide), "decode.too_large");
 }
 
+/// A minimal little-endian 8-bit greyscale TIFF header announcing `width` × `height`.
+fn tiff_header(width: u32, height: u32) -> Vec<u8> {
+    let entries: [(u16, u16, u32); 8] = [
+        (256, 4, width),  // ImageWidth, LONG
+        (257, 4, height), // ImageLength
+        (258, 3, 8),      // BitsPerSample
+        (259, 3, 1),      // Compression: none
+        (262, 3, 1),      // Photometric: black is zero
+        (273, 4, 110),    // StripOffsets: just after the IFD
+        (278, 4, height), // RowsPerStrip
+        (279, 4, 16),     // StripByteCounts
+    ];
+    let mut t = b"II*\0".to_vec();
+    t.extend_from_slice(&8u32.to_le_bytes());
+    t.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, kind, value) in entries {
+        t.extend_from_slice(&tag.to_le_bytes());
+        t.extend_from_slice(&kind.to_le_bytes());
+        t.extend_from_slice(&1u32.to_le_bytes());
+        if kind == 3 {
+            t.extend_from_slice(&(value as u16).to_le_bytes());
+            t.extend_from_slice(&[0, 0]);
+        } else {
+            t.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    t.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(t.len(), 110);
+    t.extend_from_slice(&[0; 16 + 16]);
+    t
+}
+
+#[test]
+fn a_tiff_bomb_header_is_refused_and_the_same_header_small_decodes() {
+    // The builder makes a real TIFF: at 4×4 it scrubs.
+    assert!(scrub(&tiff_header(4, 4), &ScrubOptions::default()).is_ok());
+    assert_eq!(code(&tiff_header(100_000, 100_000)), "decode.too_large");
+}
+
+#[test]
+fn a_webp_with_a_huge_canvas_is_refused() {
+    // A 2×2 lossless frame in an extended (VP8X) file whose canvas is 16,777,216² pixels.
+    let mut simple = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut simple)
+        .encode(&[9; 12], 2, 2, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let mut body = b"WEBPVP8X".to_vec();
+    body.extend_from_slice(&10u32.to_le_bytes());
+    body.extend_from_slice(&[0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+    body.extend_from_slice(&simple[12..]); // the VP8L chunk
+    let mut webp = b"RIFF".to_vec();
+    webp.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    webp.extend(body);
+    assert_eq!(code(&webp), "decode.too_large");
+}
+
 #[test]
 fn a_jpeg_with_a_huge_frame_header_is_refused() {
     let mut jpeg = small_jpeg();

@@ -41,6 +41,11 @@ fn assert_lossless_and_clean(work: &Workdir, input: &[u8]) -> Vec<u8> {
                 &output[start + 4..start + len],
                 b"JFIF\0\x01\x02\x00\x00\x01\x00\x01\x00\x00"
             ),
+            // Adobe APP14 (CMYK/YCCK transform), exactly its 12 defined bytes.
+            0xEE => assert!(
+                len == 16 && output[start + 4..].starts_with(b"Adobe"),
+                "APP14 of {len}"
+            ),
             0xDB | 0xC4 | 0xC0 | 0xC2 | 0xDD | 0xDA => {}
             other => panic!("unexpected segment {other:#04X} kept"),
         }
@@ -111,4 +116,32 @@ fn non_jpeg_input_is_refused_with_a_typed_error() {
         );
     }
     assert_eq!(strip_jpeg(&[]).unwrap_err().code(), "container.truncated");
+}
+
+/// The decode fixture `cmyk.jpg` (ImageMagick, Adobe APP14 with transform 2 = YCCK): the
+/// transform marker must survive or the colours invert.
+#[test]
+fn cmyk_jpeg_keeps_its_adobe_transform_marker() {
+    let work = Workdir::new();
+    let cmyk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/decode/cmyk.jpg"
+    ))
+    .unwrap();
+    let input = rich_jpeg(&work, &cmyk, false);
+    let output = assert_lossless_and_clean(&work, &input);
+    let (_, start, len) = *header_segments(&output)
+        .iter()
+        .find(|(m, _, _)| *m == 0xEE)
+        .expect("APP14 kept");
+    assert_eq!(
+        output[start + len - 1],
+        2,
+        "colour transform byte (YCCK) unchanged"
+    );
+    let frame = header_segments(&output)
+        .into_iter()
+        .find(|(m, _, _)| *m == 0xC0)
+        .unwrap();
+    assert_eq!(output[frame.1 + 9], 4, "four components: really CMYK");
 }

@@ -66,10 +66,16 @@ pub(crate) fn classify_tiff_file(data: &[u8]) -> Result<Facts, ContainerError> {
         orientation: orientation(&exif),
         ..Facts::default()
     };
-    let reduced_resolution_ifds: BTreeSet<In> = exif
+    // Further IFDs are thumbnails when they say so (NewSubfileType bit 0: reduced resolution)
+    // or point at a JPEG thumbnail; otherwise they are further pages.
+    let thumbnail_ifds: BTreeSet<In> = exif
         .fields()
-        .filter(|f| f.tag.context() == Context::Tiff && f.tag.number() == 0x00FE)
-        .filter(|f| f.value.get_uint(0).is_some_and(|v| v & 1 == 1))
+        .filter(|f| f.tag.context() == Context::Tiff)
+        .filter(|f| match f.tag.number() {
+            0x00FE => f.value.get_uint(0).is_some_and(|v| v & 1 == 1),
+            0x0201 => true,
+            _ => false,
+        })
         .map(|f| f.ifd_num)
         .collect();
     for field in exif.fields() {
@@ -87,7 +93,7 @@ pub(crate) fn classify_tiff_file(data: &[u8]) -> Result<Facts, ContainerError> {
                 Category::IccProfile
             }
             _ if field.ifd_num != In::PRIMARY => {
-                if reduced_resolution_ifds.contains(&field.ifd_num) || is_thumbnail_pointer(field) {
+                if thumbnail_ifds.contains(&field.ifd_num) {
                     Category::ExifThumbnail
                 } else {
                     Category::TiffMetadata
@@ -176,5 +182,61 @@ fn bytes_of(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::Undefined(bytes, _) | Value::Byte(bytes) => Some(bytes.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little-endian TIFF with two IFDs of (tag, SHORT value) entries.
+    fn two_ifd_tiff(ifd0: &[(u16, u16)], ifd1: &[(u16, u16)]) -> Vec<u8> {
+        let mut t = b"II*\0".to_vec();
+        t.extend_from_slice(&8u32.to_le_bytes());
+        let ifd1_at = 8 + 2 + 12 * ifd0.len() + 4;
+        for (i, ifd) in [ifd0, ifd1].into_iter().enumerate() {
+            t.extend_from_slice(&(ifd.len() as u16).to_le_bytes());
+            for &(tag, value) in ifd {
+                t.extend_from_slice(&tag.to_le_bytes());
+                t.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+                t.extend_from_slice(&1u32.to_le_bytes());
+                t.extend_from_slice(&u32::from(value).to_le_bytes());
+            }
+            let next = if i == 0 { ifd1_at as u32 } else { 0 };
+            t.extend_from_slice(&next.to_le_bytes());
+        }
+        t
+    }
+
+    const PAGE: [(u16, u16); 3] = [(0x0100, 4), (0x0101, 4), (0x0112, 6)];
+
+    #[test]
+    fn a_second_tiff_ifd_is_a_thumbnail_only_when_it_says_so() {
+        let thumb = two_ifd_tiff(&PAGE, &[(0x00FE, 1), (0x0100, 2), (0x0101, 2)]);
+        let facts = classify_tiff_file(&thumb).unwrap();
+        assert_eq!(facts.categories, BTreeSet::from([Category::ExifThumbnail]));
+        assert_eq!(facts.orientation, 6);
+
+        let page = two_ifd_tiff(&PAGE, &[(0x00FE, 2), (0x0100, 4), (0x0101, 4)]);
+        let facts = classify_tiff_file(&page).unwrap();
+        assert_eq!(facts.categories, BTreeSet::from([Category::TiffMetadata]));
+
+        let single = two_ifd_tiff(&PAGE, &[]);
+        assert!(classify_tiff_file(&single).unwrap().categories.is_empty());
+    }
+
+    #[test]
+    fn exif_blocks_list_thumbnails_and_reject_non_tiff_headers() {
+        let block = two_ifd_tiff(&[(0x0112, 3)], &[(0x0201, 100), (0x0202, 10)]);
+        let facts = classify_block(&block).unwrap();
+        assert_eq!(
+            facts.categories,
+            BTreeSet::from([Category::Exif, Category::ExifThumbnail])
+        );
+        assert_eq!(facts.orientation, 3);
+        let err = classify_block(b"XX*\0\0\0\0\0").unwrap_err();
+        assert_eq!(err.code(), "container.malformed_exif");
+        let big = classify_tiff_file(b"II+\0\x08\0\0\0").unwrap_err();
+        assert_eq!(big.code(), "container.unsupported");
     }
 }

@@ -176,4 +176,24 @@ mod tests {
         let px = &p.samples()[..3];
         assert!(px[0] <= 1 && px[1] >= 254 && px[2] <= 1, "{px:?}");
     }
+
+    #[test]
+    fn a_grey_gamma_profile_is_converted_through_its_own_curve() {
+        // Gamma 2.2 grey, independently: 50 → (50/255)^2.2 linear → the sRGB curve.
+        let linear = (50.0f64 / 255.0).powf(2.2);
+        let expected = ((1.055 * linear.powf(1.0 / 2.4) - 0.055) * 255.0).round() as u8;
+        assert_ne!(
+            expected, 50,
+            "the curves must differ for this to test anything"
+        );
+        let icc = ColorProfile::new_gray_with_gamma(2.2).encode().unwrap();
+        let (p, c) = to_srgb(solid([50, 50, 50]), Some(&icc));
+        assert_eq!(c, Colour::Converted);
+        for px in p.samples().chunks_exact(3) {
+            assert!(
+                px.iter().all(|v| v.abs_diff(expected) <= 1),
+                "{px:?} vs {expected}"
+            );
+        }
+    }
 }

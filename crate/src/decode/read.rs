@@ -1,6 +1,9 @@
 //! Pixel decoding with the `image` crate's per-format decoders: the header is read and checked
 //! against [`Limits`] before the pixel buffer exists, and every buffer holding original pixels is
 //! a `Zeroizing` one.
+//!
+//! The format-specific decoders are built directly (what `image::ImageReader` does inside)
+//! because only they can say whether a PNG or WebP is animated before any frame is decoded.
 
 use std::io::Cursor;
 
@@ -171,6 +174,12 @@ pub(crate) fn from_image(error: ImageError) -> DecodeError {
             detail: e.to_string(),
         },
         other if is_truncation(&other) => DecodeError::Truncated,
+        // Some decoders (image-webp) refuse an oversized canvas as a format error.
+        other if other.to_string().to_ascii_lowercase().contains("too large") => {
+            DecodeError::TooLarge {
+                reason: other.to_string(),
+            }
+        }
         other => DecodeError::Corrupt {
             detail: other.to_string(),
         },

@@ -1,16 +1,105 @@
-//! Placeholder: filled in by the skin work.
+//! Skin-lesion classifier: SkinNet, a plain 8-conv CNN trained on HAM10000 (Tschandl et al.,
+//! Sci. Data 5, 180161, 2018, doi:10.1038/sdata.2018.161, CC BY-NC 4.0), run with candle.
+//!
+//! Reference implementation and training: `scripts/train/` (`model.py` defines the network,
+//! `train.py` trains it, `calibrate.py` fits temperature scaling and the abstention thresholds
+//! and exports `models/skin/`). Model card: `models/skin/README.md`. Parity with PyTorch:
+//! `crate/tests/skin_parity.rs` against `tests/parity/skin/reference.json`.
+//!
+//! Pipeline: upright sRGB pixels → [`preprocess`] (centre square, area resize, normalise) →
+//! [`model::SkinNet`] (logits, pooled features, last feature map) → [`classify`] (calibrated
+//! softmax, "not a skin photo" / "not sure" abstention, class activation map). The model is
+//! built from bytes ([`SkinModel::from_bytes`]) so the same code runs in the browser.
+//!
+//! Decision support, not a diagnosis; trained on dermoscopic images only.
 
-/// Errors of this step.
-#[derive(Debug, thiserror::Error)]
-pub enum SkinError {
-    #[error("not implemented yet")]
-    NotImplemented,
+pub mod classify;
+pub mod config;
+mod error;
+pub mod model;
+pub mod preprocess;
+
+pub use classify::{Abstention, ClassProbability, Classification, Decision, HeatMap};
+pub use config::{Label, SkinConfig};
+pub use error::SkinError;
+
+use crate::decode::{self, Limits, Pixels};
+
+/// Weights + settings, ready to classify.
+pub struct SkinModel {
+    pub(crate) net: model::SkinNet,
+    pub config: SkinConfig,
+    pub labels: Vec<Label>,
 }
 
-impl SkinError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            SkinError::NotImplemented => "skin.not_implemented",
-        }
+impl SkinModel {
+    /// Builds the model from the three files of `models/skin/`: `skin.safetensors` bytes,
+    /// `calibration.json` and `labels.json` text.
+    pub fn from_bytes(
+        weights: &[u8],
+        calibration_json: &str,
+        labels_json: &str,
+    ) -> Result<SkinModel, SkinError> {
+        let config = SkinConfig::from_json(calibration_json)?;
+        let labels = config::labels_from_json(labels_json, &config.classes)?;
+        let net = model::SkinNet::from_safetensors(
+            weights,
+            &config.model.widths,
+            config.classes.len(),
+            config.preprocessing.size,
+        )?;
+        Ok(SkinModel {
+            net,
+            config,
+            labels,
+        })
     }
+
+    /// Raw network outputs for already-decoded upright pixels (used by the parity test).
+    pub fn forward(&self, pixels: &Pixels) -> Result<model::Forward, SkinError> {
+        self.net
+            .forward(preprocess::to_input(pixels, &self.config.preprocessing)?)
+    }
+
+    /// Raw class activation map (before scaling to 0–255) of `class` for `forward`.
+    pub fn raw_cam(
+        &self,
+        forward: &model::Forward,
+        class: usize,
+    ) -> Result<(usize, usize, Vec<f32>), SkinError> {
+        self.net.cam(forward, class)
+    }
+}
+
+/// Classifies upright sRGB pixels (orientation already applied).
+pub fn classify(pixels: &Pixels, model: &SkinModel) -> Result<Classification, SkinError> {
+    let forward = model.forward(pixels)?;
+    let crop = preprocess::centre_square(pixels.width(), pixels.height());
+    classify::build(model, &forward, crop)
+}
+
+/// Decodes photo bytes the way the scrub core does (format sniffing, limits, EXIF orientation,
+/// ICC → sRGB) and classifies the upright pixels.
+pub fn classify_bytes(
+    bytes: &[u8],
+    model: &SkinModel,
+    limits: &Limits,
+) -> Result<Classification, crate::Error> {
+    let pixels = upright_pixels(bytes, limits)?;
+    Ok(classify(&pixels, model)?)
+}
+
+/// The scrub core's decode path: identify → container (orientation, ICC) → decode → orient →
+/// sRGB.
+pub fn upright_pixels(bytes: &[u8], limits: &Limits) -> Result<Pixels, crate::Error> {
+    let format = decode::identify(bytes, limits)?;
+    let parsed = crate::container::parse(bytes, format)?;
+    let pixels = decode::decode(bytes, format, limits)?;
+    let orientation = if (1..=8).contains(&parsed.orientation) {
+        parsed.orientation
+    } else {
+        1
+    };
+    let pixels = decode::orient(pixels, orientation);
+    Ok(decode::to_srgb(pixels, parsed.icc_profile.as_deref()).0)
 }

@@ -1,10 +1,53 @@
-//! `hifu inspect` (placeholder until its issue lands).
+//! `hifu inspect FILE [--json]`: what metadata a photo carries (categories, never values).
+use crate::scrub::inputs::read_limited;
+use hifu::Limits;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The photo to inspect.
+    file: PathBuf,
+    /// Print the inventory as JSON instead of a list for people.
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("hifu inspect: not implemented yet");
-    ExitCode::from(2)
+pub fn run(args: Args) -> ExitCode {
+    let limits = Limits::default();
+    let bytes = match read_limited(&args.file, limits.max_input_bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "hifu inspect: {}: cannot read the file: {e} [io.read]",
+                args.file.display()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let inventory = match hifu::inspect(&bytes, &limits) {
+        Ok(inv) => inv,
+        Err(e) => {
+            eprintln!("hifu inspect: {}: {e} [{}]", args.file.display(), e.code());
+            return ExitCode::from(1);
+        }
+    };
+    drop(bytes);
+    if args.json {
+        match serde_json::to_string_pretty(&inventory) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("hifu inspect: cannot format the inventory: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else if inventory.categories.is_empty() {
+        println!("{}: no metadata found", args.file.display());
+    } else {
+        println!("{} carries:", args.file.display());
+        for c in &inventory.categories {
+            println!("  - {} ({})", c.label(), c.name());
+        }
+    }
+    ExitCode::SUCCESS
 }

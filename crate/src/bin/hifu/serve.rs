@@ -1,10 +1,196 @@
-//! `hifu serve` (placeholder until its issue lands).
+//! `hifu serve [--port 8080]`: the web app, embedded in this binary, on 127.0.0.1 only.
+//!
+//! Everything is served from memory (web/ at `/`, models/ at `/models/`), so no request can
+//! reach the file system. Every response carries the strict headers below.
+use rust_embed::RustEmbed;
+use std::borrow::Cow;
+use std::io::Write;
 use std::process::ExitCode;
+use tiny_http::{Header, Method, Response, Server};
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one; the URL is printed on start).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+}
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("hifu serve: not implemented yet");
-    ExitCode::from(2)
+#[derive(RustEmbed)]
+#[folder = "../web/"]
+struct Web;
+
+#[derive(RustEmbed)]
+#[folder = "../models/"]
+#[allow_missing = true]
+struct Models;
+
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    // Rebuilds change files under the same names; always revalidate.
+    ("Cache-Control", "no-cache"),
+];
+
+pub fn run(args: Args) -> ExitCode {
+    let server = match Server::http(("127.0.0.1", args.port)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hifu serve: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return ExitCode::from(2);
+        }
+    };
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .unwrap_or(args.port);
+    if Web::get("index.html").is_none() {
+        eprintln!("hifu serve: warning: this binary was built without web/index.html");
+    }
+    if Web::get("pkg/hifu_bg.wasm").is_none() {
+        eprintln!("hifu serve: warning: built without web/pkg (run ./scripts/serve to build the wasm first)");
+    }
+    println!("hifu: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    let _ = std::io::stdout().flush();
+
+    for request in server.incoming_requests() {
+        // tiny_http leaves the body out of HEAD responses itself.
+        let response = match request.method() {
+            Method::Get | Method::Head => match lookup(request.url()) {
+                Some((body, mime)) => respond(200, body.into_owned(), &mime),
+                None => respond(404, b"not found\n".to_vec(), "text/plain; charset=utf-8"),
+            },
+            _ => respond(
+                405,
+                b"method not allowed\n".to_vec(),
+                "text/plain; charset=utf-8",
+            ),
+        };
+        let _ = request.respond(response);
+    }
+    ExitCode::SUCCESS
+}
+
+fn respond(status: u16, body: Vec<u8>, mime: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = Response::from_data(body).with_status_code(status);
+    for (name, value) in SECURITY_HEADERS.iter().chain(&[("Content-Type", mime)]) {
+        if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    }
+    response
+}
+
+/// The embedded file for a request URL and its MIME type. `None` (→ 404) for anything unknown
+/// and for any path that tries to climb (`..`), hides (`.name`) or smuggles separators.
+pub fn lookup(url: &str) -> Option<(Cow<'static, [u8]>, String)> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let path = percent_decode(path)?;
+    let path = path.strip_prefix('/')?;
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    if path
+        .split('/')
+        .any(|seg| seg.is_empty() || seg.starts_with('.'))
+        || path.contains(['\\', '\0'])
+    {
+        return None;
+    }
+    let file = match path.strip_prefix("models/") {
+        Some(model) => Models::get(model)?,
+        None => Web::get(&path)?,
+    };
+    Some((file.data, mime_for(&path)))
+}
+
+pub fn mime_for(path: &str) -> String {
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let mime = match ext.as_str() {
+        "wasm" => "application/wasm",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "ts" => "text/plain; charset=utf-8",
+        "safetensors" | "bin" => "application/octet-stream",
+        _ => {
+            return mime_guess::from_ext(&ext)
+                .first_or_octet_stream()
+                .essence_str()
+                .to_string()
+        }
+    };
+    mime.to_string()
+}
+
+/// `%XX` decoding; `None` for malformed escapes or non-UTF-8 results.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_types_for_the_web_app() {
+        assert_eq!(mime_for("pkg/hifu_bg.wasm"), "application/wasm");
+        assert_eq!(mime_for("app.js"), "text/javascript; charset=utf-8");
+        assert_eq!(mime_for("index.html"), "text/html; charset=utf-8");
+        assert_eq!(mime_for("style.css"), "text/css; charset=utf-8");
+        assert_eq!(
+            mime_for("face/yunet.safetensors"),
+            "application/octet-stream"
+        );
+        assert_eq!(mime_for("icon.png"), "image/png");
+    }
+
+    #[test]
+    fn climbing_hidden_and_malformed_paths_are_refused() {
+        for url in [
+            "/../Cargo.toml",
+            "/%2e%2e/Cargo.toml",
+            "/models/../index.html",
+            "/.git/config",
+            "//etc/passwd",
+            "/a\\..\\b",
+            "/%zz",
+            "/%00",
+        ] {
+            assert!(lookup(url).is_none(), "{url} should be refused");
+        }
+    }
+
+    #[test]
+    fn root_and_query_strings_map_to_index() {
+        let (index, mime) = lookup("/").expect("web/index.html is embedded");
+        assert!(String::from_utf8_lossy(&index).contains("<html"));
+        assert_eq!(mime, "text/html; charset=utf-8");
+        assert_eq!(lookup("/index.html?x=1").map(|(b, _)| b), Some(index));
+    }
 }

@@ -1,0 +1,197 @@
+//! Photo → network input, bit-for-bit the arithmetic of `scripts/train/prep.py`:
+//! centre square crop (side = min(w, h), offset ⌊(w − side)/2⌋, ⌊(h − side)/2⌋), area resize to
+//! `size × size` (each output pixel is the coverage-weighted mean of the input pixels under its
+//! footprint, computed in f64), then `(v/255 − mean[c]) / std[c]`, CHW f32.
+//!
+//! Area averaging rather than a library resampler: it anti-aliases any downscale (phone photos
+//! are 20–40× larger than the input) and is simple enough to match exactly in both languages.
+
+use super::config::Preprocessing;
+use super::SkinError;
+use crate::decode::Pixels;
+
+/// The square region of the photo the network sees, in photo pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Crop {
+    pub x: u32,
+    pub y: u32,
+    pub side: u32,
+}
+
+/// Where each output cell reads from: first input index and one weight per input cell.
+struct Taps {
+    start: usize,
+    weights: Vec<f64>,
+}
+
+/// Coverage weights of input cells `[i, i+1)` under output cell `[j·r, (j+1)·r)`, `r = n_in/n_out`.
+fn area_taps(n_in: usize, n_out: usize) -> Vec<Taps> {
+    let r = n_in as f64 / n_out as f64;
+    (0..n_out)
+        .map(|j| {
+            let lo = j as f64 * r;
+            let hi = (j + 1) as f64 * r;
+            let start = lo.floor() as usize;
+            let end = (hi.ceil() as usize).min(n_in);
+            let weights = (start..end)
+                .map(|i| (hi.min((i + 1) as f64) - lo.max(i as f64)) / r)
+                .collect();
+            Taps { start, weights }
+        })
+        .collect()
+}
+
+/// The centre square of a `width × height` photo.
+pub fn centre_square(width: u32, height: u32) -> Crop {
+    let side = width.min(height);
+    Crop {
+        x: (width - side) / 2,
+        y: (height - side) / 2,
+        side,
+    }
+}
+
+/// Area-resized centre square of `pixels` as `size × size × 3` f64 RGB in 0–255, row-major.
+/// Alpha, if any, is ignored (the classifier looks at colour only).
+pub fn resized_square(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinError> {
+    let (w, h) = (pixels.width(), pixels.height());
+    if w == 0 || h == 0 || size == 0 {
+        return Err(SkinError::EmptyImage {
+            width: w,
+            height: h,
+        });
+    }
+    let crop = centre_square(w, h);
+    let side = crop.side as usize;
+    let channels = usize::from(pixels.channels());
+    let stride = (w as usize) * channels;
+    let taps = area_taps(side, size);
+
+    // Vertical pass: size rows × side columns × 3.
+    let mut rows = vec![0f64; size * side * 3];
+    for (out_row, tap) in rows.chunks_exact_mut(side * 3).zip(&taps) {
+        let first = crop.y as usize + tap.start;
+        let src_rows = pixels.samples().chunks_exact(stride).skip(first);
+        for (src, weight) in src_rows.zip(&tap.weights) {
+            let px = src.chunks_exact(channels).skip(crop.x as usize).take(side);
+            for (acc, p) in out_row.chunks_exact_mut(3).zip(px) {
+                for (a, v) in acc.iter_mut().zip(p) {
+                    *a += weight * f64::from(*v);
+                }
+            }
+        }
+    }
+    // Horizontal pass: size × size × 3.
+    let mut out = vec![0f64; size * size * 3];
+    for (out_row, row) in out
+        .chunks_exact_mut(size * 3)
+        .zip(rows.chunks_exact(side * 3))
+    {
+        for (acc, tap) in out_row.chunks_exact_mut(3).zip(&taps) {
+            let src = row.chunks_exact(3).skip(tap.start);
+            for (p, weight) in src.zip(&tap.weights) {
+                for (a, v) in acc.iter_mut().zip(p) {
+                    *a += weight * v;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The normalised CHW network input for `pixels`.
+pub fn to_input(pixels: &Pixels, prep: &Preprocessing) -> Result<Vec<f32>, SkinError> {
+    let size = prep.size;
+    let square = resized_square(pixels, size)?;
+    let plane = size * size;
+    let mut chw = vec![0f32; 3 * plane];
+    for (c, out_plane) in chw.chunks_exact_mut(plane).enumerate() {
+        let (mean, std) = match (prep.mean.get(c), prep.std.get(c)) {
+            (Some(m), Some(s)) => (f64::from(*m), f64::from(*s)),
+            _ => continue,
+        };
+        for (o, px) in out_plane.iter_mut().zip(square.chunks_exact(3)) {
+            if let Some(v) = px.get(c) {
+                *o = ((v / 255.0 - mean) / std) as f32;
+            }
+        }
+    }
+    Ok(chw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    fn solid(w: u32, h: u32, rgb: [u8; 3]) -> Pixels {
+        let data: Vec<u8> = (0..w * h).flat_map(|_| rgb).collect();
+        Pixels::new(w, h, 3, Zeroizing::new(data)).unwrap()
+    }
+
+    #[test]
+    fn area_weights_of_every_output_cell_sum_to_one() {
+        for (n_in, n_out) in [(150, 96), (4000, 96), (7, 96), (96, 96), (151, 96)] {
+            for tap in area_taps(n_in, n_out) {
+                let s: f64 = tap.weights.iter().sum();
+                assert!((s - 1.0).abs() < 1e-9, "{n_in}->{n_out}: {s}");
+                assert!(tap.start + tap.weights.len() <= n_in);
+            }
+        }
+    }
+
+    #[test]
+    fn a_solid_colour_stays_that_colour_at_any_size() {
+        for (w, h) in [(200, 150), (3, 5), (1, 1), (1000, 40)] {
+            let out = resized_square(&solid(w, h, [10, 128, 250]), 96).unwrap();
+            for px in out.chunks_exact(3) {
+                assert!(
+                    (px[0] - 10.0).abs() < 1e-9
+                        && (px[1] - 128.0).abs() < 1e-9
+                        && (px[2] - 250.0).abs() < 1e-9
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn crop_keeps_the_centre_square_of_landscape_and_portrait() {
+        assert_eq!(
+            centre_square(200, 150),
+            Crop {
+                x: 25,
+                y: 0,
+                side: 150
+            }
+        );
+        assert_eq!(
+            centre_square(150, 201),
+            Crop {
+                x: 0,
+                y: 25,
+                side: 150
+            }
+        );
+        // the two halves of a left-black/right-white photo: the crop sees both, and only
+        // the columns inside the centre square
+        let mut data = Vec::new();
+        for _y in 0..2 {
+            for x in 0..6u32 {
+                data.extend_from_slice(&if x < 2 { [0, 0, 0] } else { [255, 255, 255] });
+            }
+        }
+        let p = Pixels::new(6, 2, 3, Zeroizing::new(data)).unwrap();
+        let out = resized_square(&p, 2).unwrap();
+        // crop is x 2..4 (all white)
+        assert!(out.iter().all(|v| (*v - 255.0).abs() < 1e-9), "{out:?}");
+    }
+
+    #[test]
+    fn empty_photo_is_an_error_not_a_panic() {
+        let p = Pixels::new(0, 0, 3, Zeroizing::new(vec![])).unwrap();
+        assert!(matches!(
+            resized_square(&p, 96),
+            Err(SkinError::EmptyImage { .. })
+        ));
+    }
+}

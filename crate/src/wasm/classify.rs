@@ -1,0 +1,41 @@
+//! `Classifier` for the page: built once from the three files of `models/skin/` (fetched by the
+//! page), then `classify(bytes)` per photo → the `Classification` object (every class with its
+//! calibrated probability, sorted; the abstention; the heat map).
+
+use wasm_bindgen::prelude::*;
+
+use crate::skin::{classify_bytes, SkinModel};
+use crate::Limits;
+
+fn js_error(code: &str, message: &str) -> JsValue {
+    let object = js_sys::Object::new();
+    // Reflect::set only fails on frozen objects; this one is fresh.
+    let _ = js_sys::Reflect::set(&object, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&object, &"message".into(), &message.into());
+    object.into()
+}
+
+/// The skin-lesion classifier (decision support, not a diagnosis).
+#[wasm_bindgen]
+pub struct Classifier {
+    model: SkinModel,
+}
+
+#[wasm_bindgen]
+impl Classifier {
+    /// `weights`: skin.safetensors bytes; `calibration` / `labels`: the JSON texts.
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &[u8], calibration: &str, labels: &str) -> Result<Classifier, JsValue> {
+        SkinModel::from_bytes(weights, calibration, labels)
+            .map(|model| Classifier { model })
+            .map_err(|e| js_error(e.code(), &e.to_string()))
+    }
+
+    /// Classifies one photo file's bytes (any format the scrub core decodes; orientation is
+    /// applied first).
+    pub fn classify(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let result = classify_bytes(bytes, &self.model, &Limits::default())
+            .map_err(|e| js_error(e.code(), &e.to_string()))?;
+        serde_wasm_bindgen::to_value(&result).map_err(|e| js_error("skin.output", &e.to_string()))
+    }
+}

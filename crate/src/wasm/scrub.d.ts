@@ -1,0 +1,105 @@
+/** A kind of metadata a photo carried, never its value. `categories()` gives a label for each. */
+export type Category =
+  | "exif"
+  | "exif_gps"
+  | "exif_serial_numbers"
+  | "exif_owner_name"
+  | "exif_date_time"
+  | "exif_description"
+  | "exif_maker_note"
+  | "exif_thumbnail"
+  | "xmp"
+  | "xmp_extended"
+  | "iptc"
+  | "icc_profile"
+  | "comment"
+  | "mpf_images"
+  | "trailing_data"
+  | "png_text"
+  | "png_time"
+  | "webp_exif"
+  | "webp_xmp"
+  | "jfif_thumbnail"
+  | "other_app_segment"
+  | "tiff_metadata";
+
+/** Decode limits, checked before any pixel buffer is allocated. Omitted fields keep defaults. */
+export interface Limits {
+  max_width?: number;
+  max_height?: number;
+  /** Largest decoded image in bytes. */
+  max_alloc?: number;
+  /** Largest input file in bytes. */
+  max_input_bytes?: number;
+}
+
+export interface ScrubOptions {
+  /** "auto" (default): lossless JPEG when no pixel change is needed, else JPEG for JPEG input, PNG otherwise. */
+  format?: "auto" | "jpeg" | "png";
+  /** JPEG quality for re-encoding, 1–100. */
+  quality?: number;
+  limits?: Limits;
+}
+
+export type Format = "jpeg" | "png" | "webp" | "tiff" | "heif";
+export type Colour = "none" | "srgb" | "converted" | "unreadable_profile" | "unsupported_profile";
+
+/** One face found (and redacted), in output pixel coordinates. */
+export interface FaceEntry {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  landmarks: [number, number][];
+}
+
+export interface Gate {
+  excluded: boolean;
+  reason?: string;
+}
+
+/** What a scrub did to a photo (schema: README, "Scrub report schema"). */
+export interface Report {
+  status: "ok" | "excluded" | "error";
+  error?: { code: string; message: string };
+  input_format?: Format;
+  output_format?: Format;
+  output_mime?: string;
+  /** "lossless": container rewritten, JPEG scan data bit-identical; otherwise re-encoded. */
+  output_kind?: "lossless" | "re_encoded";
+  width?: number;
+  height?: number;
+  /** What the input carried and the output no longer does. */
+  removed: Category[];
+  /** The EXIF orientation (1–8) applied to the pixels; 1 when already upright. */
+  orientation_applied?: number;
+  colour?: Colour;
+  faces: FaceEntry[];
+  gate?: Gate;
+}
+
+export interface ScrubResult {
+  /** The clean photo (empty when the report's status is "excluded"). */
+  image: Uint8Array;
+  /** "image/jpeg" or "image/png" ("" when excluded). */
+  mime: string;
+  report: Report;
+}
+
+export interface Inventory {
+  categories: Category[];
+}
+
+export interface CategoryInfo {
+  name: Category;
+  /** A short English description for people. */
+  label: string;
+}
+
+/** What every hifu function throws. `code` is stable ("decode.truncated", "options.invalid", …). */
+export interface HifuError extends Error {
+  name: "HifuError";
+  code: string;
+  message: string;
+}

@@ -1,0 +1,74 @@
+// Browser half of scripts/bench, driving Debian Chromium with playwright-core.
+//   node scripts/lib/bench_browser.mjs make-jpeg OUT.jpg WIDTH HEIGHT
+//       draws a photo-like test image on a canvas and saves it as JPEG (no metadata)
+//   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
+//       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
+//       and prints {"ms": …, "bytes_out": …} (the time of the scrub() call alone)
+import fs from "node:fs";
+import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
+
+const [command, file, width, height] = process.argv.slice(2);
+const browser = await launchBrowser();
+try {
+  if (command === "make-jpeg") {
+    const page = await browser.newPage();
+    const base64 = await page.evaluate(
+      async ([w, h]) => {
+        const canvas = new OffscreenCanvas(w, h);
+        const ctx = canvas.getContext("2d");
+        const sky = ctx.createLinearGradient(0, 0, w, h);
+        sky.addColorStop(0, "#e8c2a8");
+        sky.addColorStop(1, "#b77f63");
+        ctx.fillStyle = sky;
+        ctx.fillRect(0, 0, w, h);
+        // Deterministic blotches and hairs, so the JPEG has photo-like detail to code.
+        let seed = 42;
+        const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        for (let i = 0; i < 4000; i++) {
+          ctx.fillStyle = `rgba(${90 + rand() * 80}, ${40 + rand() * 60}, ${30 + rand() * 50}, ${rand() * 0.4})`;
+          ctx.beginPath();
+          ctx.ellipse(rand() * w, rand() * h, 4 + rand() * 60, 4 + rand() * 40, rand() * 3, 0, Math.PI * 2);
+          ctx.fill();
+        }
+        ctx.strokeStyle = "rgba(40, 25, 20, 0.7)";
+        for (let i = 0; i < 300; i++) {
+          ctx.lineWidth = 1 + rand() * 3;
+          ctx.beginPath();
+          ctx.moveTo(rand() * w, rand() * h);
+          ctx.quadraticCurveTo(rand() * w, rand() * h, rand() * w, rand() * h);
+          ctx.stroke();
+        }
+        const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 });
+        const bytes = new Uint8Array(await blob.arrayBuffer());
+        let binary = "";
+        for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return btoa(binary);
+      },
+      [Number(width), Number(height)],
+    );
+    fs.writeFileSync(file, Buffer.from(base64, "base64"));
+  } else if (command === "scrub-wasm") {
+    const server = await startServer();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.origin}/`);
+      await page.waitForSelector("body[data-state=ready]");
+      const result = await page.evaluate(async (base64) => {
+        const hifu = await import("/pkg/hifu.js");
+        await hifu.default({ module_or_path: "/pkg/hifu_bg.wasm" });
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const start = performance.now();
+        const out = hifu.scrub(bytes);
+        const ms = performance.now() - start;
+        return { ms, bytes_out: out.image.length, output_kind: out.report.output_kind };
+      }, fs.readFileSync(file).toString("base64"));
+      console.log(JSON.stringify(result));
+    } finally {
+      server.stop();
+    }
+  } else {
+    throw new Error(`unknown command ${command}`);
+  }
+} finally {
+  await browser.close();
+}
