@@ -1,16 +1,38 @@
-//! Placeholder: filled in by the face work.
+//! Face detection (YuNet over a pyramid of scales and tiles), evaluation helpers, the
+//! full-face gate, and the errors of this step.
+
+pub mod boxes;
+pub mod detect;
+pub mod eval;
+pub mod gate;
+pub mod input;
+pub mod step;
+pub mod verifier;
+pub mod yunet;
+
+pub use boxes::Face;
+pub use detect::{Detector, DetectorConfig};
+pub use step::{FaceOptions, FaceStep};
 
 /// Errors of this step.
 #[derive(Debug, thiserror::Error)]
 pub enum FaceError {
-    #[error("not implemented yet")]
-    NotImplemented,
+    #[error("The face detector has no weights: run scripts/convert-yunet (or pass the model file), or disable face detection explicitly")]
+    WeightsMissing,
+    #[error("The face detector weights could not be loaded ({0}): re-run scripts/convert-yunet")]
+    BadWeights(String),
+    #[error(
+        "The face detector failed on this photo ({0}): this is a bug in hifu, please report it"
+    )]
+    Inference(String),
 }
 
 impl FaceError {
     pub fn code(&self) -> &'static str {
         match self {
-            FaceError::NotImplemented => "face.not_implemented",
+            FaceError::WeightsMissing => "face.weights_missing",
+            FaceError::BadWeights(_) => "face.bad_weights",
+            FaceError::Inference(_) => "face.inference",
         }
     }
 }

@@ -1,1 +1,6 @@
-//! Shared model plumbing: the fast depthwise kernel, weight loading, preprocessing.
+//! Shared model plumbing: the fast depthwise kernel, 1×1 convolutions as matrix products,
+//! batch-norm folding.
+
+pub mod depthwise;
+pub mod fold;
+pub mod pointwise;

@@ -1,0 +1,234 @@
+//! Trains the second-stage face verifier (`crate/src/face/verifier.rs`) and writes
+//! `models/face/verifier.safetensors`.
+//!
+//! Positives: YuNet's boxes (score ≥ 0.5) on LFW portraits, 4 of every 5 files (the 5th is
+//! held out), each also flipped and jittered. Negatives: YuNet's boxes at score ≥ 0.3 on
+//! HAM10000 photos of lesions with an even HAM_ number (odd ones are held out), repeated with
+//! jitter (hard negatives), plus one random large crop per training photo.
+//! Deterministic: fixed seeds.
+//!
+//! Usage: `cargo run --release -p hifu --example train_face_verifier -- [SHARED_DIR] [HAM_SAMPLE]`
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use hifu::face::verifier::{Verifier, VerifierConfig};
+use hifu::face::{Detector, DetectorConfig, Face};
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+
+fn unit(rng: &mut ChaCha8Rng) -> f32 {
+    (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
+}
+
+fn jitter(f: &Face, rng: &mut ChaCha8Rng) -> Face {
+    let (w, h) = (f.width(), f.height());
+    let (cx, cy) = ((f.bbox[0] + f.bbox[2]) / 2.0, (f.bbox[1] + f.bbox[3]) / 2.0);
+    let s = 0.85 + 0.3 * unit(rng);
+    let (cx, cy) = (
+        cx + (unit(rng) - 0.5) * 0.2 * w,
+        cy + (unit(rng) - 0.5) * 0.2 * h,
+    );
+    let (w, h) = (w * s, h * s);
+    Face {
+        bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
+        ..f.clone()
+    }
+}
+
+fn flip(t: &Tensor) -> candle_core::Result<Tensor> {
+    let w = t.dim(2)?;
+    let idx: Vec<u32> = (0..w as u32).rev().collect();
+    t.index_select(&Tensor::new(idx.as_slice(), t.device())?, 2)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let shared = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("../shared"));
+    let ham_sample: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(2500);
+    let weights = std::fs::read("models/face/yunet_n.safetensors")?;
+    let yunet = |threshold: f32| -> Result<Detector, Box<dyn std::error::Error>> {
+        let model = hifu::face::yunet::YuNet::from_safetensors(&weights, Default::default())?;
+        Ok(Detector::new(
+            model,
+            DetectorConfig {
+                score_threshold: threshold,
+                ..Default::default()
+            },
+        ))
+    };
+    let (det5, det3) = (yunet(0.5)?, yunet(0.3)?);
+    let dev = Device::Cpu;
+    let shape_vm = VarMap::new();
+    let cropper = Verifier::new(
+        VarBuilder::from_varmap(&shape_vm, DType::F32, &dev),
+        VerifierConfig::default(),
+    )?;
+    let mut rng = ChaCha8Rng::seed_from_u64(2023);
+    // The crops take minutes to collect: cached between runs (HIFU_VERIFIER_CACHE=file).
+    let cache = std::env::var("HIFU_VERIFIER_CACHE").ok();
+    let cached = cache.as_ref().filter(|c| std::path::Path::new(c).exists());
+    let (x, y, positives) = if let Some(c) = cached {
+        let t = candle_core::safetensors::load(c, &dev)?;
+        let y = t["y"].clone();
+        let positives = y.sum_all()?.to_scalar::<f32>()? as usize;
+        (t["x"].clone(), y, positives)
+    } else {
+        let (x, y, positives) = collect(&shared, ham_sample, &det5, &det3, &cropper, &mut rng)?;
+        if let Some(c) = &cache {
+            candle_core::safetensors::save(
+                &HashMap::from([("x".to_string(), x.clone()), ("y".to_string(), y.clone())]),
+                c,
+            )?;
+        }
+        (x, y, positives)
+    };
+    let n = y.dim(0)?;
+    let varmap = VarMap::new();
+    let model = Verifier::new(
+        VarBuilder::from_varmap(&varmap, DType::F32, &dev),
+        VerifierConfig::default(),
+    )?;
+    let mut opt = AdamW::new(
+        varmap.all_vars(),
+        ParamsAdamW {
+            lr: 3e-3,
+            weight_decay: 1e-4,
+            ..Default::default()
+        },
+    )?;
+    let batch = 64;
+    for epoch in 0..12 {
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.next_u32() as usize % (i + 1));
+        }
+        let mut total = 0f32;
+        for chunk in order.chunks(batch) {
+            let idx = Tensor::new(chunk, &dev)?;
+            let loss = stable_bce(
+                &model.logits(&x.index_select(&idx, 0)?)?,
+                &y.index_select(&idx, 0)?,
+            )?;
+            opt.backward_step(&loss)?;
+            total += loss.to_scalar::<f32>()? * chunk.len() as f32;
+        }
+        eprintln!("epoch {epoch}: loss {:.4}", total / n as f32);
+    }
+    varmap.save("models/face/verifier.safetensors")?;
+    println!(
+        "wrote models/face/verifier.safetensors ({n} crops: {positives} face, {} not)",
+        n - positives
+    );
+    Ok(())
+}
+
+/// (crops, labels, number of positives)
+fn collect(
+    shared: &std::path::Path,
+    ham_sample: usize,
+    det5: &Detector,
+    det3: &Detector,
+    cropper: &Verifier,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Tensor, Tensor, usize), Box<dyn std::error::Error>> {
+    let dev = Device::Cpu;
+    let (mut xs, mut ys): (Vec<Tensor>, Vec<f32>) = (Vec::new(), Vec::new());
+
+    let list = |dir: PathBuf| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        v.sort();
+        v
+    };
+    let lfw = list(shared.join("faces/lfw"));
+    for (i, f) in lfw.iter().enumerate() {
+        if i % 5 == 0 {
+            continue;
+        }
+        let photo = image::open(f)?.to_rgb8();
+        for face in det5.detect(&photo)? {
+            if !cropper.judges(&face, photo.width(), photo.height()) {
+                continue;
+            }
+            for b in [face.clone(), jitter(&face, rng)] {
+                if let Some(c) = cropper.crop(&photo, &b)? {
+                    xs.push(flip(&c)?);
+                    xs.push(c);
+                    ys.extend([1.0, 1.0]);
+                }
+            }
+        }
+    }
+    let positives = ys.len();
+    eprintln!("positives: {positives}");
+
+    let mut lesion: HashMap<String, u32> = HashMap::new();
+    let mut meta = csv::Reader::from_path(shared.join("data/ham10000/metadata.csv"))?;
+    for r in meta.records() {
+        let r = r?;
+        let n: u32 = r[0].trim_start_matches("HAM_").parse().unwrap_or(1);
+        lesion.insert(r[1].to_string(), n);
+    }
+    let ham: Vec<PathBuf> = list(shared.join("data/ham10000/images"))
+        .into_iter()
+        .filter(|p| {
+            let id = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            lesion.get(id).is_some_and(|n| n % 2 == 0)
+        })
+        .collect();
+    let step = (ham.len() / ham_sample.max(1)).max(1);
+    let mut hard = 0;
+    for (i, f) in ham.iter().enumerate() {
+        let photo = image::open(f)?.to_rgb8();
+        let (w, h) = (photo.width() as f32, photo.height() as f32);
+        // A random large crop: the kind of box YuNet puts on skin.
+        let (bw, bh) = (w * (0.3 + 0.7 * unit(rng)), h * (0.3 + 0.7 * unit(rng)));
+        let (x0, y0) = ((w - bw) * unit(rng), (h - bh) * unit(rng));
+        let random = Face {
+            bbox: [x0, y0, x0 + bw, y0 + bh],
+            score: 0.0,
+            landmarks: [[0.0; 2]; 5],
+        };
+        if let Some(c) = cropper.crop(&photo, &random)? {
+            xs.push(c);
+            ys.push(0.0);
+        }
+        if i % step != 0 {
+            continue;
+        }
+        for face in det3.detect(&photo)? {
+            if !cropper.judges(&face, photo.width(), photo.height()) {
+                continue;
+            }
+            hard += 1;
+            for _ in 0..4 {
+                if let Some(c) = cropper.crop(&photo, &jitter(&face, rng))? {
+                    xs.push(flip(&c)?);
+                    xs.push(c);
+                    ys.extend([0.0, 0.0]);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "negatives: {} ({hard} YuNet boxes on skin)",
+        ys.len() - positives
+    );
+
+    let x = Tensor::stack(&xs, 0)?;
+    let y = Tensor::new(ys.as_slice(), &dev)?;
+    Ok((x, y, positives))
+}
+
+/// Binary cross-entropy on logits, computed as max(z, 0) − z·y + log(1 + e^−|z|) so saturated
+/// logits stay finite (candle's version takes the log of a sigmoid and overflows to NaN).
+fn stable_bce(z: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
+    let softplus = (z.abs()?.neg()?.exp()? + 1.0)?.log()?;
+    (z.relu()? - (z * y)?)?.add(&softplus)?.mean_all()
+}

@@ -1,0 +1,242 @@
+//! Finding faces of any size in a photo of any size: YuNet over a pyramid of scales, tiled at
+//! the fine scales, merged with NMS.
+//!
+//! One pass at 640 px misses either the 30-px face far in the background of a 12-megapixel
+//! photo (it shrinks to 5 px) or the face that fills the frame (YuNet's priors were trained on
+//! faces up to roughly half the input). So the photo is seen at:
+//! - a coarse scale (long side `coarse_side`, default 320) for frame-filling faces,
+//! - the standard scale (long side `base_side`, 640),
+//! - doublings of it up to the finest scale, which is capped both by `max_upscale` and by
+//!   `max_megapixels` (the cost bound), cut into `tile`-sized tiles overlapping by `overlap`
+//!   pixels so a face up to `overlap` pixels is whole in some tile (larger ones are whole at
+//!   the next coarser scale).
+
+use candle_core::Tensor;
+use image::{imageops, RgbImage};
+
+use super::boxes::{decode_level, nms, Face, LevelMaps};
+use super::input::bgr_tensor;
+use super::verifier::Verifier;
+use super::yunet::YuNet;
+use super::FaceError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorConfig {
+    /// Faces scoring below this are dropped (the reference demo uses 0.9 for display and
+    /// 0.5 for evaluation; hifu redacts, so it errs towards finding faces).
+    pub score_threshold: f32,
+    pub nms_iou: f32,
+    /// Fraction of a box's area inside a better box above which the two are merged.
+    pub containment: f32,
+    pub coarse_side: usize,
+    pub base_side: usize,
+    pub max_upscale: f32,
+    pub max_megapixels: f32,
+    pub tile: usize,
+    pub overlap: usize,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            score_threshold: 0.5,
+            nms_iou: 0.3,
+            containment: 0.6,
+            coarse_side: 320,
+            base_side: 640,
+            max_upscale: 2.0,
+            max_megapixels: 4.0,
+            tile: 640,
+            overlap: 128,
+        }
+    }
+}
+
+/// YuNet plus the multi-scale strategy.
+pub struct Detector {
+    model: YuNet,
+    config: DetectorConfig,
+    verifier: Option<Verifier>,
+}
+
+impl Detector {
+    pub fn new(model: YuNet, config: DetectorConfig) -> Self {
+        Detector {
+            model,
+            config,
+            verifier: None,
+        }
+    }
+
+    /// Adds the second-stage check on large candidate boxes (see [`Verifier`]).
+    pub fn with_verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Loads the converted weights (`models/face/yunet_n.safetensors`) with default settings
+    /// and hifu's built-in verifier.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, FaceError> {
+        let model = YuNet::from_safetensors(bytes, Default::default())
+            .map_err(|e| FaceError::BadWeights(e.to_string()))?;
+        let verifier = Verifier::embedded().map_err(|e| FaceError::BadWeights(e.to_string()))?;
+        Ok(Detector::new(model, DetectorConfig::default()).with_verifier(verifier))
+    }
+
+    pub fn config(&self) -> &DetectorConfig {
+        &self.config
+    }
+
+    /// The scales the photo is seen at, coarse to fine.
+    pub fn scales(&self, width: usize, height: usize) -> Vec<f32> {
+        let c = &self.config;
+        let long = width.max(height).max(1) as f32;
+        let pixels = (width.max(1) * height.max(1)) as f32;
+        let finest = c.max_upscale.min((c.max_megapixels * 1e6 / pixels).sqrt());
+        let mut scales = vec![c.coarse_side as f32 / long];
+        let mut s = c.base_side as f32 / long;
+        while s < finest * 0.9 {
+            scales.push(s);
+            s *= 2.0;
+        }
+        scales.push(finest);
+        scales.retain(|&s| s <= finest && s > 0.0);
+        scales.dedup_by(|a, b| (*a - *b).abs() < 1e-3);
+        scales
+    }
+
+    /// All faces in an RGB photo, in its pixel coordinates, best first.
+    pub fn detect(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
+        let (w, h) = (photo.width() as usize, photo.height() as usize);
+        if w == 0 || h == 0 {
+            return Ok(Vec::new());
+        }
+        let mut faces = Vec::new();
+        for scale in self.scales(w, h) {
+            let sw = ((w as f32 * scale).round() as u32).max(1);
+            let sh = ((h as f32 * scale).round() as u32).max(1);
+            let scaled;
+            let view = if sw as usize == w && sh as usize == h {
+                photo
+            } else {
+                scaled = imageops::resize(photo, sw, sh, imageops::FilterType::Triangle);
+                &scaled
+            };
+            // The exact per-axis factors, so boxes map back without drift.
+            let (fx, fy) = (sw as f32 / w as f32, sh as f32 / h as f32);
+            for (x0, y0, tw, th) in tiles(
+                sw as usize,
+                sh as usize,
+                self.config.tile,
+                self.config.overlap,
+            ) {
+                let tile =
+                    imageops::crop_imm(view, x0 as u32, y0 as u32, tw as u32, th as u32).to_image();
+                for f in self.detect_padded(tile.as_raw(), tw, th)? {
+                    let mut m = f.mapped(x0 as f32, y0 as f32, 1.0);
+                    m.bbox = [
+                        m.bbox[0] / fx,
+                        m.bbox[1] / fy,
+                        m.bbox[2] / fx,
+                        m.bbox[3] / fy,
+                    ];
+                    m.landmarks = m.landmarks.map(|[x, y]| [x / fx, y / fy]);
+                    faces.push(m);
+                }
+            }
+        }
+        let mut faces = nms(faces, self.config.nms_iou, self.config.containment);
+        for f in &mut faces {
+            f.bbox = [
+                f.bbox[0].clamp(0.0, w as f32),
+                f.bbox[1].clamp(0.0, h as f32),
+                f.bbox[2].clamp(0.0, w as f32),
+                f.bbox[3].clamp(0.0, h as f32),
+            ];
+        }
+        faces.retain(|f| f.width() > 0.0 && f.height() > 0.0);
+        match &self.verifier {
+            Some(v) => v
+                .filter(photo, faces)
+                .map_err(|e| FaceError::Inference(e.to_string())),
+            None => Ok(faces),
+        }
+    }
+
+    /// One YuNet pass over `width × height` RGB pixels (zero-padded to multiples of 32).
+    pub fn detect_padded(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+    ) -> Result<Vec<Face>, FaceError> {
+        let fail = |e: candle_core::Error| FaceError::Inference(e.to_string());
+        let input = bgr_tensor(rgb, width, height).map_err(fail)?;
+        let padded_width = input.dim(3).map_err(fail)?;
+        let maps = self.model.forward(&input).map_err(fail)?;
+        let mut faces = Vec::new();
+        let strides = self.model.config().strides;
+        for (i, stride) in strides.iter().enumerate() {
+            let flat = |t: Option<&Tensor>| -> Result<Vec<f32>, FaceError> {
+                let t = t.ok_or_else(|| FaceError::Inference("missing output map".into()))?;
+                t.flatten_all()
+                    .and_then(|t| t.to_vec1::<f32>())
+                    .map_err(fail)
+            };
+            let (cls, obj) = (flat(maps.cls.get(i))?, flat(maps.obj.get(i))?);
+            let (bbox, kps) = (flat(maps.bbox.get(i))?, flat(maps.kps.get(i))?);
+            let level = LevelMaps {
+                stride: *stride,
+                width: padded_width / stride,
+                cls: &cls,
+                obj: &obj,
+                bbox: &bbox,
+                kps: &kps,
+            };
+            decode_level(&level, self.config.score_threshold, &mut faces);
+        }
+        Ok(nms(faces, self.config.nms_iou, self.config.containment))
+    }
+}
+
+/// Tiles (x, y, width, height) covering `width × height`: one when it fits, otherwise
+/// `tile`-sized windows stepping by `tile − overlap`, the last aligned to the far edge.
+fn tiles(
+    width: usize,
+    height: usize,
+    tile: usize,
+    overlap: usize,
+) -> Vec<(usize, usize, usize, usize)> {
+    let starts = |len: usize| -> Vec<usize> {
+        if len <= tile {
+            return vec![0];
+        }
+        let step = tile.saturating_sub(overlap).max(1);
+        let mut v: Vec<usize> = (0..len - tile).step_by(step).collect();
+        v.push(len - tile);
+        v
+    };
+    let (tw, th) = (width.min(tile), height.min(tile));
+    let mut out = Vec::new();
+    for y in starts(height) {
+        for x in starts(width) {
+            out.push((x, y, tw, th));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_cover_everything_with_overlap() {
+        assert_eq!(tiles(300, 200, 640, 128), vec![(0, 0, 300, 200)]);
+        let t = tiles(1500, 700, 640, 128);
+        let xs: Vec<usize> = t.iter().filter(|t| t.1 == 0).map(|t| t.0).collect();
+        assert_eq!(xs, vec![0, 512, 860]);
+        assert!(t.iter().all(|&(x, y, w, h)| x + w <= 1500 && y + h <= 700));
+        assert!(t.iter().any(|&(_, y, _, h)| y + h == 700));
+    }
+}

@@ -1,0 +1,177 @@
+//! The face step of the scrub pipeline: detect faces on the upright sRGB pixels, apply the
+//! full-face gate, redact the rest, and list them in the report.
+//!
+//! Fail closed: when detection is on (the default) and the detector cannot run — no weights,
+//! bad weights, an inference error — the step returns an error, so `scrub` writes no output
+//! for that photo and the report carries the error code (`face.weights_missing`, …). Only an
+//! explicit [`FaceOptions::detect`]` = false` skips detection.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
+
+use super::gate::{is_full_face, GateConfig};
+use super::{Detector, Face, FaceError};
+use crate::decode::Pixels;
+use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
+use crate::report::{FaceEntry, Gate};
+use crate::scrub::{PixelStep, StepOutcome};
+use crate::Error;
+
+/// What the operator chose for faces (CLI `--redact`, `--no-face-detection`,
+/// `--allow-full-face`; the same fields in the JS options).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaceOptions {
+    /// Detect and redact faces. Turning it off is an explicit operator decision.
+    pub detect: bool,
+    pub redact: RedactMode,
+    /// Margin around each face box, as a share of its size per side (at least 0.2).
+    pub margin: f32,
+    /// Output full-face portraits (redacted) instead of excluding them.
+    pub allow_full_face: bool,
+}
+
+impl Default for FaceOptions {
+    fn default() -> Self {
+        FaceOptions {
+            detect: true,
+            redact: RedactMode::Fill,
+            margin: MIN_MARGIN,
+            allow_full_face: false,
+        }
+    }
+}
+
+/// The reason the gate gives for a full-face portrait.
+pub const FULL_FACE: &str = "full_face";
+
+/// A [`PixelStep`] for [`crate::scrub::scrub_with`].
+pub struct FaceStep {
+    detector: Result<Detector, FaceError>,
+    options: FaceOptions,
+    gate: GateConfig,
+    rng: ChaCha8Rng,
+}
+
+impl FaceStep {
+    /// `weights`: the bytes of `models/face/yunet_n.safetensors`, or `None` when they could
+    /// not be found (every photo then fails with `face.weights_missing` unless detection is
+    /// off). `seed` drives the noise of `pixelate` only; pass a fresh random value per run
+    /// for pixelate (fill and blur do not use it).
+    pub fn new(weights: Option<&[u8]>, options: FaceOptions, seed: u64) -> FaceStep {
+        let detector = match weights {
+            Some(bytes) if options.detect => Detector::from_safetensors(bytes),
+            _ => Err(FaceError::WeightsMissing),
+        };
+        FaceStep {
+            detector,
+            options,
+            gate: GateConfig::default(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    /// Detection explicitly off: pixels pass through untouched, no gate.
+    pub fn disabled() -> FaceStep {
+        FaceStep::new(
+            None,
+            FaceOptions {
+                detect: false,
+                ..FaceOptions::default()
+            },
+            0,
+        )
+    }
+
+    /// The faces in `pixels` (RGB or RGBA; alpha is ignored for detection).
+    pub fn detect(&self, pixels: &Pixels) -> Result<Vec<Face>, FaceError> {
+        let detector = self.detector.as_ref().map_err(clone_error)?;
+        let mut rgb: Vec<u8> = match pixels.channels() {
+            3 => pixels.samples().to_vec(),
+            _ => pixels
+                .samples()
+                .chunks_exact(4)
+                .flat_map(|p| p.iter().take(3).copied())
+                .collect(),
+        };
+        let image =
+            image::RgbImage::from_raw(pixels.width(), pixels.height(), std::mem::take(&mut rgb))
+                .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()));
+        let result = image
+            .as_ref()
+            .map_err(clone_error)
+            .and_then(|img| detector.detect(img));
+        // The copy holds the patient's photo: wipe it.
+        if let Ok(img) = image {
+            img.into_raw().zeroize();
+        }
+        result
+    }
+}
+
+fn clone_error(e: &FaceError) -> FaceError {
+    match e {
+        FaceError::WeightsMissing => FaceError::WeightsMissing,
+        FaceError::BadWeights(m) => FaceError::BadWeights(m.clone()),
+        FaceError::Inference(m) => FaceError::Inference(m.clone()),
+    }
+}
+
+fn entry(f: &Face) -> FaceEntry {
+    FaceEntry {
+        x: f.bbox[0],
+        y: f.bbox[1],
+        width: f.width(),
+        height: f.height(),
+        score: f.score,
+        landmarks: f.landmarks.to_vec(),
+    }
+}
+
+impl PixelStep for FaceStep {
+    fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+        if !self.options.detect {
+            return Ok(StepOutcome::default());
+        }
+        let faces = self.detect(pixels)?;
+        let full_face = is_full_face(&faces, pixels.width(), pixels.height(), &self.gate);
+        if full_face && !self.options.allow_full_face {
+            return Ok(StepOutcome {
+                pixels_changed: false,
+                faces: faces.iter().map(entry).collect(),
+                gate: Some(Gate {
+                    excluded: true,
+                    reason: Some(FULL_FACE.into()),
+                }),
+            });
+        }
+        let (width, height, channels) = (
+            pixels.width() as usize,
+            pixels.height() as usize,
+            usize::from(pixels.channels()),
+        );
+        let mut canvas = Canvas {
+            samples: pixels.samples_mut(),
+            width,
+            height,
+            channels,
+        };
+        let changed = redact(
+            &mut canvas,
+            &faces,
+            self.options.redact,
+            self.options.margin,
+            &mut self.rng,
+        );
+        Ok(StepOutcome {
+            pixels_changed: !changed.is_empty(),
+            faces: faces.iter().map(entry).collect(),
+            gate: Some(Gate {
+                excluded: false,
+                reason: full_face.then(|| "full_face_allowed".into()),
+            }),
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! Face recall by size and precision on the labelled photos in ../shared/faces (boxes.csv),
+//! plus the portrait and negative cases. Needs models/face/yunet_n.safetensors
+//! (scripts/convert-yunet) and ../shared. The full numbers (and the skin-photo false-positive
+//! rate over all of HAM10000) come from `cargo run --release -p hifu --example face_eval`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hifu::face::eval::Tally;
+use hifu::face::Detector;
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}
+
+fn detector() -> Detector {
+    let weights = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/yunet_n.safetensors"),
+    )
+    .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
+    Detector::from_safetensors(&weights).unwrap()
+}
+
+#[test]
+fn recall_by_face_size_on_labelled_photos() {
+    let detector = detector();
+    let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();
+    let mut csv = csv::Reader::from_path(shared().join("faces/boxes.csv")).unwrap();
+    for row in csv.records() {
+        let row = row.unwrap();
+        let b = [1, 2, 3, 4].map(|i| row[i].parse::<f32>().unwrap());
+        truth.entry(row[0].to_string()).or_default().push(b);
+    }
+    assert_eq!(truth.values().map(Vec::len).sum::<usize>(), 371);
+    let mut tally = Tally::default();
+    for (file, boxes) in &truth {
+        let photo = image::open(shared().join("faces/images").join(file))
+            .unwrap()
+            .to_rgb8();
+        tally.add(boxes, &detector.detect(&photo).unwrap(), 0.5);
+    }
+    println!("{}", tally.table());
+    // The reference model cannot reach 0.95 here: onnxruntime on the same photos and protocol
+    // (IoU ≥ 0.5) finds 0.861 of the faces ≥ 16 px in one pass at native size and 0.886 at
+    // native + 2× (tests/parity/yunet/reference_recall.py). Most misses are 16–25 px WIDER
+    // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.886.
+    assert!(
+        tally.recall_at_least(16.0) >= 0.88,
+        "recall ≥16 px {}",
+        tally.recall_at_least(16.0)
+    );
+    assert!(
+        tally.recall_at_least(64.0) >= 0.99,
+        "every face ≥ 64 px is found"
+    );
+    assert!(tally.precision() >= 0.7, "precision {}", tally.precision());
+}
+
+#[test]
+fn finds_no_face_in_flat_or_noisy_images() {
+    // (dogs.jpg is no negative for YuNet: it boxes both dog faces at 0.84–0.90, like the
+    // reference; over-redacting a dog is harmless.)
+    let detector = detector();
+    let grey = image::RgbImage::from_pixel(800, 600, image::Rgb([128, 128, 128]));
+    assert!(detector.detect(&grey).unwrap().is_empty());
+    let mut state = 0x2545_f491_u32;
+    let noise = image::RgbImage::from_fn(640, 480, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [a, b, c, _] = state.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    assert!(detector.detect(&noise).unwrap().is_empty());
+}
+
+#[test]
+fn finds_the_face_in_every_sampled_portrait() {
+    let detector = detector();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared().join("faces/lfw"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let sample: Vec<&PathBuf> = files.iter().step_by(40).collect();
+    assert_eq!(sample.len(), 50);
+    for f in sample {
+        let photo = image::open(f).unwrap().to_rgb8();
+        let faces = detector.detect(&photo).unwrap();
+        assert!(!faces.is_empty(), "no face in {}", f.display());
+        // A real face, not a speck: LFW crops show the subject's face at 40–110 px.
+        assert!(
+            faces.iter().any(|x| x.width() >= 35.0),
+            "{}: {faces:?}",
+            f.display()
+        );
+    }
+}
