@@ -11,18 +11,27 @@ import type {
   Sealer as WasmSealer,
 } from "./pkg/hifu.js";
 
-export type { Report, ScrubResult, ScrubOptions, DeidentifiedRecord, DeidentifyResult, HifuError } from "./pkg/hifu.js";
+export type { Report, ScrubResult, ScrubOptions, FaceOptions, FaceEntry, Gate, DeidentifiedRecord, DeidentifyResult, HifuError } from "./pkg/hifu.js";
 
 export interface InitOptions {
   /** Where the wasm is fetched from (default: pkg/hifu_bg.wasm next to hifu.js). */
   wasmUrl?: string | URL;
   /** Folder with skin.safetensors, calibration.json, labels.json (default: /models/skin/ next to hifu.js's folder). */
   modelBase?: string | URL;
+  /** The face detector weights (default: models/face/yunet_n.safetensors next to hifu.js). */
+  faceWeightsUrl?: string | URL;
 }
 
 /** Loads the wasm once; later calls return the same promise. */
 export function init(options?: InitOptions): Promise<void>;
+/**
+ * Strips metadata, applies orientation, detects and redacts faces (full-face portraits come
+ * back with status "excluded"). Throws a HifuError `face.weights_missing` / `face.bad_weights`
+ * when the detector did not load, unless `options.face.detect` is explicitly `false`.
+ */
 export function scrub(bytes: Uint8Array, options?: ScrubOptions): ScrubResult;
+/** Whether init() loaded the face detector (otherwise scrub fails closed). */
+export function hasFaceDetector(): boolean;
 export function inspect(bytes: Uint8Array, limits?: Limits): Inventory;
 export function categories(): CategoryInfo[];
 export function deidentify(

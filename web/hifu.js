@@ -1,10 +1,19 @@
 // The embedding API: one ES module over the wasm core. `init()` once (further calls share the
 // same promise), then `scrub`, `classify`, `deidentify`, `Sealer`. Types: hifu.d.ts.
-// Everything runs in this page; the only requests are for this module's own files (the wasm
-// and, for `classify`, the model files), resolved against this module's URL unless told.
+// Everything runs in this page; the only requests are for this module's own files (the wasm,
+// the face detector weights, and for `classify` the model files), resolved against this
+// module's URL unless told.
+//
+// Faces fail closed: `init` fetches models/face/yunet_n.safetensors once and builds the
+// detector. If that fails, `init` still resolves (the rest of the API works) but every `scrub`
+// throws `face.weights_missing` (or `face.bad_weights`) unless the caller explicitly passes
+// `face: { detect: false }`. There is no path that silently skips detection.
 import wasmInit, * as wasm from "./pkg/hifu.js";
 
 let ready = null;
+/** The `FaceDetector`, or the HifuError that explains why there is none. */
+let faceDetector = null;
+let faceError = null;
 let classifierPromise = null;
 let classifierBase = null;
 
@@ -13,7 +22,10 @@ export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
   if (!ready) {
     const url = options.wasmUrl ?? new URL("./pkg/hifu_bg.wasm", import.meta.url);
-    ready = wasmInit({ module_or_path: url }).then(() => undefined);
+    const weightsUrl = options.faceWeightsUrl
+      ? new URL(options.faceWeightsUrl, globalThis.document?.baseURI ?? self.location.href)
+      : new URL("./models/face/yunet_n.safetensors", import.meta.url);
+    ready = wasmInit({ module_or_path: url }).then(() => loadFaceDetector(weightsUrl));
     ready.catch(() => {
       ready = null; // let a later call try again
     });
@@ -33,9 +45,39 @@ function hifuError(code, message) {
   return error;
 }
 
-/** Removes all metadata, applies orientation, redacts faces: `{ image, mime, report }`. */
+async function loadFaceDetector(weightsUrl) {
+  faceDetector = null;
+  faceError = null;
+  try {
+    const weights = await fetchModelFile(weightsUrl, "", "bytes");
+    faceDetector = new wasm.FaceDetector(weights);
+  } catch (error) {
+    const code = error.code === "face.bad_weights" ? error.code : "face.weights_missing";
+    faceError = hifuError(
+      code,
+      `Face detection cannot run, so no photo is scrubbed: the detector weights ` +
+        `(${weightsUrl.pathname}) did not load (${error.message}). ` +
+        `Ask IT to run scripts/convert-yunet on the server.`,
+    );
+  }
+}
+
+/** Whether the face detector loaded (scrub redacts faces); false means scrub fails closed. */
+export function hasFaceDetector() {
+  return faceDetector !== null;
+}
+
+/**
+ * Removes all metadata, applies orientation, detects and redacts faces and applies the
+ * full-face gate: `{ image, mime, report }`. Throws `face.weights_missing` when the detector
+ * did not load, unless `options.face.detect === false` (an explicit decision).
+ */
 export function scrub(bytes, options) {
   requireReady();
+  if (faceDetector) return faceDetector.scrub(bytes, options);
+  if (options?.face?.detect === false) return wasm.scrub(bytes, options);
+  if (faceError) throw faceError;
+  // init() has not finished: the wasm's own fail-closed error.
   return wasm.scrub(bytes, options);
 }
 
@@ -73,6 +115,7 @@ export function hasClassifier() {
 
 async function fetchModelFile(base, name, kind) {
   const url = new URL(name, base);
+  name = name || url.pathname;
   let response;
   try {
     response = await fetch(url, { credentials: "same-origin" });

@@ -1,10 +1,13 @@
 //! The scrub bindings in a real browser (headless Chromium via wasm-bindgen-test):
 //! photos made in memory go through `hifu::wasm::scrub` exactly as a page calls it.
+//! These photos hold no faces and no weights are embedded, so the metadata tests opt out of
+//! face detection explicitly; the fail-closed tests check what happens when they do not.
+//! (Detection on a real photo with the real weights: tests/e2e/clinician_faces.test.mjs.)
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p hifu --target wasm32-unknown-unknown --release
 //! --no-default-features --test wasm_scrub` (scripts/test does).
 #![cfg(target_arch = "wasm32")]
 
-use hifu::wasm::scrub::{categories, inspect, scrub, TYPESCRIPT};
+use hifu::wasm::scrub::{categories, inspect, scrub, FaceDetector, TYPESCRIPT};
 use hifu::Category;
 use js_sys::{Array, Reflect, Uint8Array};
 use std::io::Cursor;
@@ -92,6 +95,13 @@ fn options(json: &str) -> Option<JsValue> {
     Some(js_sys::JSON::parse(json).unwrap())
 }
 
+/// The explicit operator decision that these face-free test photos need no detector.
+fn no_faces() -> Option<JsValue> {
+    options(NO_FACES)
+}
+
+const NO_FACES: &str = r#"{"face":{"detect":false}}"#;
+
 fn output_image(result: &JsValue) -> image::DynamicImage {
     let bytes = get(result, "image")
         .dyn_into::<Uint8Array>()
@@ -115,7 +125,7 @@ fn error_code(thrown: JsValue) -> String {
 #[wasm_bindgen_test]
 fn jpeg_with_exif_comes_back_upright_and_clean() {
     let input = jpeg_with_metadata(6);
-    let result = scrub(&Uint8Array::from(input.as_slice()), None).unwrap();
+    let result = scrub(&Uint8Array::from(input.as_slice()), no_faces()).unwrap();
 
     assert_eq!(get(&result, "mime").as_string().unwrap(), "image/jpeg");
     let report = get(&result, "report");
@@ -151,7 +161,7 @@ fn jpeg_with_exif_comes_back_upright_and_clean() {
 
 #[wasm_bindgen_test]
 fn png_without_metadata_stays_png_with_nothing_removed() {
-    let result = scrub(&Uint8Array::from(png_12x6().as_slice()), None).unwrap();
+    let result = scrub(&Uint8Array::from(png_12x6().as_slice()), no_faces()).unwrap();
     assert_eq!(get(&result, "mime").as_string().unwrap(), "image/png");
     let report = get(&result, "report");
     assert!(strings(&get(&report, "removed")).is_empty());
@@ -165,14 +175,22 @@ fn png_without_metadata_stays_png_with_nothing_removed() {
 #[wasm_bindgen_test]
 fn options_choose_the_output_format() {
     let input = Uint8Array::from(jpeg_with_metadata(1).as_slice());
-    let result = scrub(&input, options(r#"{"format":"png"}"#)).unwrap();
+    let result = scrub(
+        &input,
+        options(r#"{"format":"png","face":{"detect":false}}"#),
+    )
+    .unwrap();
     assert_eq!(get(&result, "mime").as_string().unwrap(), "image/png");
     assert_eq!(output_image(&result).to_rgb8().dimensions(), (16, 8));
 }
 
 #[wasm_bindgen_test]
 fn inspect_lists_categories_without_values() {
-    let inventory = inspect(&Uint8Array::from(jpeg_with_metadata(1).as_slice()), None).unwrap();
+    let inventory = inspect(
+        &Uint8Array::from(jpeg_with_metadata(1).as_slice()),
+        no_faces(),
+    )
+    .unwrap();
     let categories = strings(&get(&inventory, "categories"));
     assert!(categories.contains(&"exif".to_string()), "{categories:?}");
     assert!(!js_sys::JSON::stringify(&inventory)
@@ -196,7 +214,7 @@ fn empty_truncated_and_garbage_inputs_throw_typed_errors() {
         ),
     ];
     for (expected, bytes) in cases {
-        let thrown = scrub(&Uint8Array::from(bytes.as_slice()), None).expect_err(expected);
+        let thrown = scrub(&Uint8Array::from(bytes.as_slice()), no_faces()).expect_err(expected);
         assert_eq!(error_code(thrown), expected);
     }
     // inspect reads only the container: a cut-off JPEG body is not its business, but empty
@@ -234,4 +252,42 @@ fn typescript_names_match_the_core() {
             category.name()
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn scrub_without_weights_fails_closed() {
+    let input = Uint8Array::from(jpeg_with_metadata(6).as_slice());
+    // Default options mean "detect faces": with no detector there is no output at all.
+    for opts in [
+        None,
+        options("{}"),
+        options(r#"{"face":{"redact":"pixelate"}}"#),
+    ] {
+        let thrown = scrub(&input, opts).expect_err("no weights must not scrub");
+        assert_eq!(error_code(thrown), "face.weights_missing");
+    }
+    // Only the explicit opt-out scrubs, and then no gate ran and no face is listed.
+    let result = scrub(&input, no_faces()).unwrap();
+    let report = get(&result, "report");
+    assert_eq!(get(&report, "status").as_string().unwrap(), "ok");
+    assert!(get(&report, "gate").is_undefined());
+    assert_eq!(Array::from(&get(&report, "faces")).length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn face_detector_rejects_bad_weights_at_construction() {
+    for bytes in [Vec::new(), b"not a safetensors file".to_vec()] {
+        let thrown = FaceDetector::new(&Uint8Array::from(bytes.as_slice()))
+            .err()
+            .expect("bad weights must throw");
+        assert_eq!(error_code(thrown), "face.bad_weights");
+    }
+}
+
+#[wasm_bindgen_test]
+fn face_options_must_parse() {
+    let input = Uint8Array::from(png_12x6().as_slice());
+    let thrown = scrub(&input, options(r#"{"face":{"redact":"smudge"}}"#))
+        .expect_err("smudge is not a redaction");
+    assert_eq!(error_code(thrown), "options.invalid");
 }

@@ -39,23 +39,42 @@ export interface ScrubOptions {
   /** JPEG quality for re-encoding, 1–100. */
   quality?: number;
   limits?: Limits;
+  /** Face detection and redaction; on by default (fail closed without a detector). */
+  face?: FaceOptions;
+}
+
+/** The face step's options (`FaceOptions` in the core, CLI `--redact` etc.). */
+export interface FaceOptions {
+  /** Detect and redact faces (default true). `false` is an explicit operator decision. */
+  detect?: boolean;
+  /** "fill" (default, irreversible), "pixelate", or "blur" (reversible in part; explicit only). */
+  redact?: "fill" | "pixelate" | "blur";
+  /** Margin around each face box per side, as a share of its size (at least 0.2). */
+  margin?: number;
+  /** Output full-face portraits (redacted) instead of excluding them. */
+  allow_full_face?: boolean;
 }
 
 export type Format = "jpeg" | "png" | "webp" | "tiff" | "heif";
 export type Colour = "none" | "srgb" | "converted" | "unreadable_profile" | "unsupported_profile";
 
-/** One face found (and redacted), in output pixel coordinates. */
+/** One face found (and redacted), in output pixel coordinates: the box is x, y, width, height. */
 export interface FaceEntry {
   x: number;
   y: number;
   width: number;
   height: number;
+  /** Detector confidence, 0–1. */
   score: number;
+  /** Eyes, nose tip, mouth corners, as [x, y]. */
   landmarks: [number, number][];
 }
 
+/** The identifiable-photo gate's decision; present whenever the detector ran. */
 export interface Gate {
+  /** True: a full-face portrait, not output (status "excluded"). */
   excluded: boolean;
+  /** "full_face" when excluded; "full_face_allowed" when allow_full_face let it through. */
   reason?: string;
 }
 
@@ -75,7 +94,9 @@ export interface Report {
   /** The EXIF orientation (1–8) applied to the pixels; 1 when already upright. */
   orientation_applied?: number;
   colour?: Colour;
+  /** Faces found (and redacted unless the photo was excluded); empty when detection was off. */
   faces: FaceEntry[];
+  /** Absent only when face detection was explicitly turned off. */
   gate?: Gate;
 }
 

@@ -1,10 +1,16 @@
-//! `scrub(bytes, options?)` and `inspect(bytes, limits?)` for JavaScript.
+//! `scrub(bytes, options?)`, `FaceDetector` and `inspect(bytes, limits?)` for JavaScript.
+//!
+//! Faces are detected and redacted by default, fail closed: `new FaceDetector(weights)` is
+//! built once from `models/face/yunet_n.safetensors` and its `scrub` runs the face step. The
+//! free `scrub` has no weights, so it throws `face.weights_missing` unless the options say
+//! `face: { detect: false }` (an explicit operator decision).
 //!
 //! Errors are thrown as `Error` objects named `HifuError` with a stable `code` (the core's
 //! `Error::code()`, or `options.invalid` for options that do not parse). The Rust copy of the
 //! photo is wiped before the call returns.
 
-use crate::{Category, Limits, ScrubOptions};
+use crate::face::{Detector, FaceOptions, FaceStep};
+use crate::{Category, Limits, OutputFormat, ScrubOptions};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -16,16 +22,113 @@ pub const TYPESCRIPT: &str = include_str!("scrub.d.ts");
 #[wasm_bindgen(typescript_custom_section)]
 const TYPESCRIPT_SECTION: &str = TYPESCRIPT;
 
-/// Strips all metadata and applies orientation. Throws a `HifuError`.
+/// The JS scrub options: the core's [`ScrubOptions`] plus `face` ([`FaceOptions`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default)]
+struct JsScrubOptions {
+    limits: Limits,
+    format: OutputFormat,
+    quality: u8,
+    face: FaceOptions,
+}
+
+impl Default for JsScrubOptions {
+    fn default() -> Self {
+        let core = ScrubOptions::default();
+        JsScrubOptions {
+            limits: core.limits,
+            format: core.format,
+            quality: core.quality,
+            face: FaceOptions::default(),
+        }
+    }
+}
+
+impl JsScrubOptions {
+    fn core(&self) -> ScrubOptions {
+        ScrubOptions {
+            limits: self.limits.clone(),
+            format: self.format,
+            quality: self.quality,
+        }
+    }
+}
+
+/// Strips all metadata and applies orientation, without a face detector: throws a
+/// `HifuError` with code `face.weights_missing` unless `options.face.detect` is `false`.
+/// Use [`FaceDetector::scrub`] to redact faces.
 #[wasm_bindgen(unchecked_return_type = "ScrubResult")]
 pub fn scrub(
     bytes: &Uint8Array,
     #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options: ScrubOptions = parse_options(options)?;
+    let options: JsScrubOptions = parse_options(options)?;
+    // No weights: the face step fails closed unless detection is explicitly off.
+    let mut step = FaceStep::new(None, options.face.clone(), 0);
+    run_scrub(bytes, &options, &mut step)
+}
+
+/// The face detector (YuNet), built once from the bytes of `yunet_n.safetensors`.
+#[wasm_bindgen]
+pub struct FaceDetector {
+    weights: Vec<u8>,
+    /// The step for the options of the last call (rebuilt when they change).
+    step: FaceStep,
+    options: FaceOptions,
+}
+
+#[wasm_bindgen]
+impl FaceDetector {
+    /// Throws a `HifuError` (`face.bad_weights`) when the weights do not load.
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &Uint8Array) -> Result<FaceDetector, JsValue> {
+        let weights = weights.to_vec();
+        // Load once here so a bad file is reported at start-up, not on the first photo.
+        Detector::from_safetensors(&weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+        let options = FaceOptions::default();
+        let step = FaceStep::new(Some(&weights), options.clone(), random_seed());
+        Ok(FaceDetector {
+            weights,
+            step,
+            options,
+        })
+    }
+
+    /// Strips all metadata, applies orientation, detects and redacts faces (unless
+    /// `options.face.detect` is `false`) and applies the full-face gate. Throws a `HifuError`.
+    #[wasm_bindgen(unchecked_return_type = "ScrubResult")]
+    pub fn scrub(
+        &mut self,
+        bytes: &Uint8Array,
+        #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let options: JsScrubOptions = parse_options(options)?;
+        if options.face != self.options {
+            self.step = FaceStep::new(Some(&self.weights), options.face.clone(), random_seed());
+            self.options = options.face.clone();
+        }
+        run_scrub(bytes, &options, &mut self.step)
+    }
+}
+
+/// A fresh seed for `pixelate`'s noise (the only user of randomness in the face step), from
+/// Web Crypto; on the (unexpected) failure, `Math.random` still gives a seed nobody chooses.
+fn random_seed() -> u64 {
+    let mut seed = [0u8; 8];
+    match getrandom_03::fill(&mut seed) {
+        Ok(()) => u64::from_le_bytes(seed),
+        Err(_) => (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64,
+    }
+}
+
+fn run_scrub(
+    bytes: &Uint8Array,
+    options: &JsScrubOptions,
+    step: &mut FaceStep,
+) -> Result<JsValue, JsValue> {
     let input = Zeroizing::new(bytes.to_vec());
-    let scrubbed =
-        crate::scrub(&input, &options).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+    let scrubbed = crate::scrub_with(&input, &options.core(), step)
+        .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
     drop(input);
 
     let report = serde_wasm_bindgen::to_value(&scrubbed.report).map_err(|e| {

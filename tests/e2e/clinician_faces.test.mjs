@@ -1,0 +1,136 @@
+// Faces on the clinician page, in Debian Chromium with the real YuNet weights that `hifu serve`
+// ships (models/face/yunet_n.safetensors, made by scripts/convert-yunet): a group photo from
+// ../shared/faces goes in; the report lists the faces, the page says how many and outlines them,
+// and the clean image is the redaction fill inside every face. Without the weights the page
+// must refuse to scrub (fail closed), never show "No face found".
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { startServer, launchBrowser, root } from "./serve.mjs";
+
+const screenshots = path.join(root, "tests/e2e/screenshots");
+const FACES = path.join(root, "../shared/faces");
+const PHOTO = "2008_002470.jpg"; // six faces of 37–52 px (boxes.csv)
+const photoPath = path.join(FACES, "images", PHOTO);
+const haveInputs =
+  fs.existsSync(photoPath) && fs.existsSync(path.join(root, "models/face/yunet_n.safetensors"));
+/** redact.rs FILL_RGB is (128, 128, 128); JPEG re-encoding moves it a little. */
+const FILL = 128;
+const FILL_TOLERANCE = 12;
+
+let server, browser;
+
+before(async () => {
+  fs.mkdirSync(screenshots, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Ground-truth face boxes of `name` from boxes.csv: [x1, y1, x2, y2]. */
+function truthBoxes(name) {
+  return fs
+    .readFileSync(path.join(FACES, "boxes.csv"), "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith(`${name},`))
+    .map((line) => line.split(",").slice(1, 5).map(Number));
+}
+
+/** RGB of the pixel at (x, y) of the page's clean-photo canvas (boxes are outlined, not filled). */
+function afterPixels(page, points) {
+  return page.$eval(
+    "#after",
+    (canvas, pts) => {
+      const ctx = canvas.getContext("2d");
+      return pts.map(([x, y]) => Array.from(ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3)));
+    },
+    points,
+  );
+}
+
+const isFill = (rgb) => rgb.every((v) => Math.abs(v - FILL) <= FILL_TOLERANCE);
+
+test("a group photo: faces listed, counted, outlined and filled", { skip: !haveInputs && "no ../shared/faces or weights" }, async () => {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1100, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/`);
+  await page.waitForSelector("body[data-state=ready]");
+
+  // The report as the page's own module produces it (same wasm, same weights).
+  const bytes = [...fs.readFileSync(photoPath)];
+  const report = await page.evaluate(async (data) => {
+    const hifu = await import("/hifu.js");
+    await hifu.init();
+    return { detector: hifu.hasFaceDetector(), report: hifu.scrub(new Uint8Array(data)).report };
+  }, bytes);
+  assert.equal(report.detector, true, "the detector weights loaded");
+  const { faces, gate, status } = report.report;
+  assert.ok(gate, "the gate ran");
+
+  await page.setInputFiles("#file", photoPath);
+  await page.waitForSelector("body[data-state=done], body[data-state=excluded], body[data-state=error]", { timeout: 120_000 });
+  await page.screenshot({ path: path.join(screenshots, "clinician-faces-en.png"), fullPage: true });
+  const state = await page.getAttribute("body", "data-state");
+
+  if (status === "excluded") {
+    // The report calls it a full-face portrait: the page must say excluded and show no image.
+    assert.equal(gate.excluded, true);
+    assert.equal(gate.reason, "full_face");
+    assert.equal(state, "excluded");
+    return;
+  }
+  assert.equal(status, "ok");
+  assert.equal(gate.excluded, false);
+  assert.equal(state, "done");
+
+  const truth = truthBoxes(PHOTO);
+  assert.equal(truth.length, 6);
+  assert.ok(faces.length >= 5, `the detector found ${faces.length} of 6 faces`);
+  for (const f of faces) {
+    assert.ok(f.width > 10 && f.height > 10 && f.score >= 0.5 && f.score <= 1, JSON.stringify(f));
+    assert.equal(f.landmarks.length, 5);
+  }
+  assert.match(await page.textContent("#faces"), new RegExp(`^${faces.length} face\\(s\\) found`));
+  assert.doesNotMatch(await page.textContent("body"), /No face found|not run/);
+
+  // Inside every reported face and every true face the clean image is the fill colour...
+  const centres = faces.map((f) => [f.x + f.width / 2, f.y + f.height / 2]);
+  const truthCentres = truth.map(([x1, y1, x2, y2]) => [(x1 + x2) / 2, (y1 + y2) / 2]);
+  const inside = await afterPixels(page, [...centres, ...truthCentres]);
+  for (const [i, rgb] of inside.slice(0, centres.length).entries()) {
+    assert.ok(isFill(rgb), `reported face ${i} centre is ${rgb}, not the fill`);
+  }
+  const truthFilled = inside.slice(centres.length).filter(isFill).length;
+  assert.ok(truthFilled >= 5, `${truthFilled} of 6 true faces are filled`);
+  // ...and the photo is not simply grey everywhere: a corner keeps its own pixels.
+  const [corner] = await afterPixels(page, [[2, 2]]);
+  const [origCorner] = await page.evaluate(async (data) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(data)]));
+    const c = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
+    c.drawImage(bitmap, 0, 0);
+    return [Array.from(c.getImageData(2, 2, 1, 1).data.slice(0, 3))];
+  }, bytes);
+  assert.ok(corner.every((v, i) => Math.abs(v - origCorner[i]) <= 12), `corner ${corner} vs ${origCorner}`);
+  await context.close();
+});
+
+test("without the detector weights the page refuses to scrub (fail closed)", { skip: !fs.existsSync(photoPath) && "no ../shared/faces" }, async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  await page.route("**/models/face/yunet_n.safetensors", (route) => route.fulfill({ status: 404, body: "" }));
+  await page.goto(`${server.origin}/`);
+  await page.waitForSelector("body[data-state=ready]");
+  await page.setInputFiles("#file", photoPath);
+  await page.waitForSelector("body[data-state=done], body[data-state=error]", { timeout: 120_000 });
+  await page.screenshot({ path: path.join(screenshots, "clinician-faces-missing.png"), fullPage: true });
+  assert.equal(await page.getAttribute("body", "data-state"), "error");
+  assert.equal(await page.textContent("#error-code"), "face.weights_missing");
+  assert.match(await page.textContent("#error-message"), /Face detection cannot run/);
+  assert.equal(await page.isVisible("#result"), false, "no clean image is shown");
+  await context.close();
+});
