@@ -72,7 +72,7 @@ pub struct StepOutcome {
     pub gate: Option<Gate>,
 }
 
-/// The step `scrub` uses until face detection lands: changes nothing.
+/// A step that changes nothing: what [`scrub`] runs, for callers that decided to skip faces.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoPixelStep;
 
@@ -84,6 +84,10 @@ impl PixelStep for NoPixelStep {
 
 /// Scrubs one photo: the output carries no metadata, upright sRGB pixels, and the report says
 /// what was removed and how the output was made. Same input and options → same bytes.
+///
+/// This runs NO face step. The CLI and the browser default to [`scrub_with`] and a
+/// [`crate::face::FaceStep`], which fails closed; call `scrub` only where the operator has
+/// explicitly turned face detection off (or the photo is known to hold none, as in tests).
 ///
 /// `input` belongs to the caller, who zeroizes it when done (the CLI and the wasm bindings do).
 /// Every pixel buffer hifu allocates for the original (the decoded image, its 8-bit, upright

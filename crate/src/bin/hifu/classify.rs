@@ -32,24 +32,9 @@ pub struct Args {
     top: usize,
 }
 
-/// `models/skin` beside the executable (or above it, for `target/*/hifu`), then in the current
-/// directory or above it.
+/// `models/skin` holding every model file, found as [`crate::models::find`] searches.
 fn find_model_dir() -> Option<PathBuf> {
-    let has_model = |dir: &Path| FILES.iter().all(|f| dir.join(f).is_file());
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
-    let cwd = std::env::current_dir().ok();
-    [exe_dir, cwd]
-        .into_iter()
-        .flatten()
-        .flat_map(|start| {
-            start
-                .ancestors()
-                .map(|a| a.join(MODEL_DIR))
-                .collect::<Vec<_>>()
-        })
-        .find(|d| has_model(d))
+    crate::models::find(MODEL_DIR, |dir| FILES.iter().all(|f| dir.join(f).is_file()))
 }
 
 fn load_model(dir: &Path) -> Result<SkinModel, String> {

@@ -51,6 +51,8 @@ pub struct Args {
     /// De-identification policy as JSON (fields of the policy; missing ones keep defaults).
     #[arg(long)]
     policy: Option<PathBuf>,
+    #[command(flatten)]
+    faces: crate::faces::FaceArgs,
 }
 
 #[derive(Serialize, Default)]
@@ -226,12 +228,13 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         let mut manifest = Manifest::new(&args.site_code, policy.clone());
         manifest.batch = args.batch.clone();
         let options = ScrubOptions::default();
+        let mut faces = args.faces.step()?;
         for link in &linking.links {
             let Some(record) = import.records.get(link.record) else {
                 continue;
             };
             let bytes = Zeroizing::new(read(&args.photos.join(&link.photo))?);
-            let scrubbed = match hifu::scrub(&bytes, &options) {
+            let scrubbed = match hifu::scrub_with(&bytes, &options, &mut faces) {
                 Ok(scrubbed) => scrubbed,
                 Err(error) => {
                     report.photos_failed.push(PhotoFailure {

@@ -5,8 +5,10 @@
 mod bundle;
 mod classify;
 mod contribute;
+mod faces;
 mod inspect;
 mod keys;
+mod models;
 mod scrub;
 mod serve;
 

@@ -32,6 +32,8 @@ pub struct Args {
     /// JPEG quality when re-encoding (1-100).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
     quality: Option<u8>,
+    #[command(flatten)]
+    faces: crate::faces::FaceArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -97,9 +99,10 @@ fn run_batch(args: &Args) -> Result<bool, String> {
 
     // Inputs count as taken names, so an output never overwrites an input.
     let mut taken: HashSet<PathBuf> = inputs.iter().map(|i| i.canonical.clone()).collect();
+    let mut faces = args.faces.step()?;
     let mut all_ok = true;
     for input in &inputs {
-        let line = scrub_one(input, &out_dir, &options, &mut taken);
+        let line = scrub_one(input, &out_dir, &options, &mut faces, &mut taken);
         if let Some(error) = line.error() {
             all_ok = false;
             eprintln!(
@@ -146,6 +149,7 @@ fn scrub_one(
     input: &Input,
     out_dir: &Path,
     options: &ScrubOptions,
+    faces: &mut hifu::face::FaceStep,
     taken: &mut HashSet<PathBuf>,
 ) -> ReportLine {
     let shown = input.shown_string();
@@ -157,7 +161,7 @@ fn scrub_one(
             return ReportLine::io_failure(shown, "io.read", format!("cannot read the file: {e}"))
         }
     };
-    let scrubbed = match hifu::scrub(&bytes, options) {
+    let scrubbed = match hifu::scrub_with(&bytes, options, faces) {
         Ok(s) => s,
         Err(e) => {
             return ReportLine {
