@@ -162,8 +162,13 @@ export function mountClinician(root, host, langHost = host) {
     const top = classification.classes.slice(0, 5);
     verdict.dataset.decision = decision;
     if (decision === "not_skin") {
+      // Probabilities over lesion classes mean nothing for a photo that is not a lesion:
+      // showing them as bars would invite a reading the model cannot support.
       verdict.textContent = t("not_skin");
       verdict.classList.add("warn");
+      list.replaceChildren();
+      $("heat-toggle-label").hidden = true;
+      return;
     } else if (decision === "not_sure") {
       verdict.textContent = t("not_sure");
       verdict.classList.add("warn");
