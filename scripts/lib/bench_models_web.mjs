@@ -95,7 +95,7 @@ try {
     out.ort_web_skin_ms = await median(() => ss.run({ [ss.inputNames[0]]: sx }));
     out.skin_size = size;
 
-    for (const [c, hw, s] of [[64, 80, 1], [64, 40, 1]]) {
+    for (const [c, hw, s] of [[64, 80, 1], [64, 40, 1], [64, 160, 1], [16, 320, 2]]) {
       const d = new hifu.DepthwiseBench(c, hw, s);
       out[`dw_${c}x${hw}x${hw}_s${s}`] = {
         hifu_ms: await median(() => d.hifu()),
