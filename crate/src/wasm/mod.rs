@@ -2,6 +2,7 @@
 //! calls the core and maps errors to `{ code, message }` objects; none holds logic of its own.
 //! One file per area (scrub, record, seal, classify), each declared below.
 
+pub mod bench;
 pub mod classify;
 pub mod record;
 pub mod scrub;

@@ -1,0 +1,124 @@
+//! Benchmark handles for `scripts/bench` (bench page in `scripts/lib/bench_models_web.mjs`):
+//! each holds a network or a kernel and its input, built once; the page times `run()` with
+//! `performance.now()` (no clock here). Inputs follow the same deterministic pattern as the
+//! native bench (`crate/examples/bench_models.rs`) and the onnxruntime scripts.
+
+use candle_core::{Device, Tensor};
+use wasm_bindgen::prelude::*;
+
+use crate::face::yunet::{YuNet, YuNetConfig};
+use crate::nn::depthwise::conv2d_dw3x3;
+use crate::skin::model::SkinNet;
+use crate::skin::SkinConfig;
+
+fn bench_error(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&format!("bench: {e}"))
+}
+
+/// (i·7919 mod 256)·scale, as in the native and onnxruntime benches.
+fn pattern(len: usize, scale: f32) -> Vec<f32> {
+    (0..len)
+        .map(|i| (i.wrapping_mul(7919) % 256) as f32 * scale)
+        .collect()
+}
+
+/// YuNet-n forward on a fixed (1, 3, size, size) input.
+#[wasm_bindgen]
+pub struct YuNetBench {
+    model: YuNet,
+    input: Tensor,
+}
+
+#[wasm_bindgen]
+impl YuNetBench {
+    /// `weights`: `models/face/yunet_n.safetensors` bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &[u8], size: usize) -> Result<YuNetBench, JsValue> {
+        let model =
+            YuNet::from_safetensors(weights, YuNetConfig::default()).map_err(bench_error)?;
+        let len = size.saturating_mul(size).saturating_mul(3);
+        let input = Tensor::from_vec(pattern(len, 1.0), (1, 3, size, size), &Device::Cpu)
+            .map_err(bench_error)?;
+        Ok(YuNetBench { model, input })
+    }
+
+    pub fn run(&self) -> Result<(), JsValue> {
+        self.model.forward(&self.input).map_err(bench_error)?;
+        Ok(())
+    }
+}
+
+/// Skin classifier network forward (no preprocessing) on a fixed input.
+#[wasm_bindgen]
+pub struct SkinBench {
+    net: SkinNet,
+    input: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl SkinBench {
+    /// `weights`: `skin.safetensors` bytes; `calibration`: `calibration.json` text.
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &[u8], calibration: &str) -> Result<SkinBench, JsValue> {
+        let config = SkinConfig::from_json(calibration).map_err(bench_error)?;
+        let size = config.preprocessing.size;
+        let net =
+            SkinNet::from_safetensors(weights, &config.model.widths, config.classes.len(), size)
+                .map_err(bench_error)?;
+        let input = pattern(size.saturating_mul(size).saturating_mul(3), 1.0 / 128.0);
+        Ok(SkinBench { net, input })
+    }
+
+    pub fn run(&self) -> Result<(), JsValue> {
+        self.net.forward(self.input.clone()).map_err(bench_error)?;
+        Ok(())
+    }
+}
+
+/// A depthwise 3×3 convolution (padding 1) on (1, C, HW, HW): hifu's kernel or candle's
+/// grouped `conv2d`.
+#[wasm_bindgen]
+pub struct DepthwiseBench {
+    x: Tensor,
+    w: Tensor,
+    channels: usize,
+    stride: usize,
+}
+
+#[wasm_bindgen]
+impl DepthwiseBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(channels: usize, hw: usize, stride: usize) -> Result<DepthwiseBench, JsValue> {
+        let len = channels.saturating_mul(hw).saturating_mul(hw);
+        let x = Tensor::from_vec(
+            pattern(len, 1.0 / 256.0),
+            (1, channels, hw, hw),
+            &Device::Cpu,
+        )
+        .map_err(bench_error)?;
+        let w = Tensor::from_vec(
+            pattern(channels.saturating_mul(9), 1.0 / 256.0),
+            (channels, 1, 3, 3),
+            &Device::Cpu,
+        )
+        .map_err(bench_error)?;
+        Ok(DepthwiseBench {
+            x,
+            w,
+            channels,
+            stride,
+        })
+    }
+
+    pub fn hifu(&self) -> Result<(), JsValue> {
+        conv2d_dw3x3(&self.x, &self.w, self.stride).map_err(bench_error)?;
+        Ok(())
+    }
+
+    pub fn candle_grouped(&self) -> Result<(), JsValue> {
+        self.x
+            .conv2d(&self.w, 1, self.stride, 1, self.channels)
+            .map_err(bench_error)?;
+        Ok(())
+    }
+}
