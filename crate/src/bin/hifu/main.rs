@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hifu", version, about = "Anonymise and classify clinical skin photographs, locally.")]
+#[command(
+    name = "hifu",
+    version,
+    about = "Anonymise and classify clinical skin photographs, locally."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -51,7 +55,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let usage_error = e.use_stderr();
             let _ = e.print();
-            return if usage_error { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if usage_error {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
