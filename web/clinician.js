@@ -340,7 +340,8 @@ export function mountClinician(root, host, langHost = host) {
     .init()
     .then(() => {
       categoryLabels = new Map(hifu.categories().map(({ name, label }) => [name, label]));
-      setState("ready", "ready");
+      // Say at once that photos will be refused, rather than on the first photo.
+      setState("ready", hifu.hasFaceDetector() ? "ready" : "ready_no_faces");
       // Warm the classifier in the background; a missing model only shows once a photo is in.
       hifu.loadClassifier().catch(() => {});
     })

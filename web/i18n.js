@@ -16,6 +16,8 @@ const STRINGS = {
     take_photo: "Take a photo",
     loading: "Loading hifu…",
     ready: "Ready: drop, paste, choose or take a photo.",
+    ready_no_faces:
+      "Face detection cannot start: the face model (models/face/yunet_n.safetensors) is missing, so every photo will be refused. Ask IT to install it.",
     working: "Cleaning {name}…",
     classifying: "Analysing the lesion…",
     done: "Done: {name}.",
@@ -110,6 +112,8 @@ const STRINGS = {
     take_photo: "写真を撮る",
     loading: "hifu を読み込み中…",
     ready: "準備完了：写真をドロップ、貼り付け、選択、または撮影してください。",
+    ready_no_faces:
+      "顔検出を開始できません：顔モデル（models/face/yunet_n.safetensors）がないため、すべての写真を処理できません。IT 担当者に設置を依頼してください。",
     working: "{name} を処理中…",
     classifying: "病変を解析中…",
     done: "完了：{name}",

@@ -125,6 +125,7 @@ test("without the detector weights the page refuses to scrub (fail closed)", { s
   await page.route("**/models/face/yunet_n.safetensors", (route) => route.fulfill({ status: 404, body: "" }));
   await page.goto(`${server.origin}/`);
   await page.waitForSelector("body[data-state=ready]");
+  assert.match(await page.textContent("#status"), /face model .* is missing/, "warned before any photo");
   await page.setInputFiles("#file", photoPath);
   await page.waitForSelector("body[data-state=done], body[data-state=error]", { timeout: 120_000 });
   await page.screenshot({ path: path.join(screenshots, "clinician-faces-missing.png"), fullPage: true });
