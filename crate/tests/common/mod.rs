@@ -114,27 +114,13 @@ pub fn diff(a: &[u8], b: &[u8]) -> (f64, u8) {
 // ---- A hand-made PNG writer, for layouts the `image` encoder does not write (palette,
 // low bit depths) and for headers no encoder would write (a 100,000 × 100,000 bomb). ----
 
-pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
 
 pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     let mut body = kind.to_vec();
     body.extend_from_slice(data);
     out.extend_from_slice(&body);
-    out.extend_from_slice(&crc32(&body).to_be_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_be_bytes());
 }
 
 /// zlib stream of stored (uncompressed) deflate blocks.

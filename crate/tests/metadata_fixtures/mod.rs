@@ -395,7 +395,7 @@ pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut v = (data.len() as u32).to_be_bytes().to_vec();
     v.extend_from_slice(kind);
     v.extend_from_slice(data);
-    let crc = crc32(&v[4..]);
+    let crc = crc32fast::hash(&v[4..]);
     v.extend_from_slice(&crc.to_be_bytes());
     v
 }
@@ -409,21 +409,6 @@ pub fn insert_png_chunks_before_idat(png: &[u8], chunks: &[u8]) -> Vec<u8> {
     [&png[..pos], chunks, &png[pos..]].concat()
 }
 
-/// CRC-32 (ISO-HDLC), as PNG chunks use.
-pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
 
 // ---------------------------------------------------------------- independent checks
 
