@@ -17,9 +17,11 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Result, Tensor};
 
-use crate::nn::depthwise::conv2d_dw3x3_fused;
+use crate::nn::conv3x3::conv2d_3x3;
+use crate::nn::depthwise::conv2d_dw3x3_after_bias;
 use crate::nn::fold::{fold_batch_norm, BatchNorm};
-use crate::nn::pointwise::{conv2d_1x1, to_rows};
+use crate::nn::pointwise::{conv2d_1x1_no_bias, to_rows};
+use crate::nn::pool::max_pool2x2;
 
 /// The architecture of a YuNet variant (defaults: YuNet-n as in `configs/yunet_n.py`).
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +70,7 @@ pub struct YuNetMaps {
 /// A 1×1 convolution then a depthwise 3×3, with BN + ReLU folded in when the unit has them.
 struct SeparableUnit {
     pw_weight: Tensor,
-    pw_bias: Tensor,
+    pw_bias: Vec<f32>,
     dw_weight: Tensor,
     dw_bias: Vec<f32>,
     relu: bool,
@@ -89,7 +91,7 @@ impl SeparableUnit {
         };
         Ok(SeparableUnit {
             pw_weight,
-            pw_bias,
+            pw_bias: pw_bias.to_vec1()?,
             dw_weight: dw_weight.contiguous()?,
             dw_bias: dw_bias.to_vec1()?,
             relu,
@@ -97,23 +99,28 @@ impl SeparableUnit {
     }
 
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = conv2d_1x1(x, &self.pw_weight, &self.pw_bias, false)?;
-        conv2d_dw3x3_fused(&y, &self.dw_weight, Some(&self.dw_bias), self.relu, 1)
+        let y = conv2d_1x1_no_bias(x, &self.pw_weight)?;
+        conv2d_dw3x3_after_bias(
+            &y,
+            Some(&self.pw_bias),
+            &self.dw_weight,
+            Some(&self.dw_bias),
+            self.relu,
+            1,
+        )
     }
 }
 
 /// The stem: a full 3×3 stride-2 convolution (BN + ReLU folded) and one separable unit.
 struct Stem {
     weight: Tensor,
-    bias: Tensor,
+    bias: Vec<f32>,
     unit: SeparableUnit,
 }
 
 impl Stem {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = x.conv2d(&self.weight, 1, 2, 1, 1)?;
-        let c = self.bias.dim(0)?;
-        let y = y.broadcast_add(&self.bias.reshape((1, c, 1, 1))?)?.relu()?;
+        let y = conv2d_3x3(x, &self.weight, &self.bias, 2, true)?;
         self.unit.forward(&y)
     }
 }
@@ -174,8 +181,8 @@ impl YuNet {
             &stem_bn,
         )?;
         let stem = Stem {
-            weight,
-            bias,
+            weight: weight.contiguous()?,
+            bias: bias.to_vec1()?,
             unit: SeparableUnit::load(&w, "backbone.model0.conv2", eps)?,
         };
         let blocks = (1..config.stage_channels.len())
@@ -230,7 +237,7 @@ impl YuNet {
         let mut x = self.stem.forward(input)?;
         let mut features = Vec::with_capacity(3);
         if self.config.downsample_after.contains(&0) {
-            x = x.max_pool2d(2)?;
+            x = max_pool2x2(&x)?;
         }
         for (i, [a, b]) in self.blocks.iter().enumerate() {
             let stage = i + 1;
@@ -239,7 +246,7 @@ impl YuNet {
                 features.push(x.clone());
             }
             if self.config.downsample_after.contains(&stage) {
-                x = x.max_pool2d(2)?;
+                x = max_pool2x2(&x)?;
             }
         }
         let [f8, f16, f32_] = <[Tensor; 3]>::try_from(features)

@@ -22,11 +22,26 @@ pub fn conv2d_dw3x3_fused(
     relu: bool,
     stride: usize,
 ) -> candle_core::Result<Tensor> {
+    conv2d_dw3x3_after_bias(x, None, w, bias, relu, stride)
+}
+
+/// [`conv2d_dw3x3_fused`] on `x + input_bias[c]`: the bias of the 1×1 convolution before it,
+/// added while the plane is copied into its zero border rather than in a pass of its own (the
+/// border stays zero, as it would after a separate add).
+pub fn conv2d_dw3x3_after_bias(
+    x: &Tensor,
+    input_bias: Option<&[f32]>,
+    w: &Tensor,
+    bias: Option<&[f32]>,
+    relu: bool,
+    stride: usize,
+) -> candle_core::Result<Tensor> {
     if stride != 1 && stride != 2 {
         candle_core::bail!("conv2d_dw3x3: stride must be 1 or 2, got {stride}");
     }
     let op = DepthwiseOp {
         stride,
+        input_bias: input_bias.map(<[f32]>::to_vec),
         bias: bias.map(<[f32]>::to_vec),
         relu,
     };
@@ -35,6 +50,7 @@ pub fn conv2d_dw3x3_fused(
 
 struct DepthwiseOp {
     stride: usize,
+    input_bias: Option<Vec<f32>>,
     bias: Option<Vec<f32>>,
     relu: bool,
 }
@@ -64,7 +80,7 @@ impl CustomOp2 for DepthwiseOp {
                 l2.shape().dims()
             );
         }
-        if let Some(b) = &self.bias {
+        for b in [&self.bias, &self.input_bias].into_iter().flatten() {
             if b.len() != c {
                 candle_core::bail!("conv2d_dw3x3: bias has {} values for {c} channels", b.len());
             }
@@ -95,7 +111,12 @@ impl CustomOp2 for DepthwiseOp {
                 .as_ref()
                 .and_then(|b| b.get(channel).copied())
                 .unwrap_or(0.0);
-            pad_plane(plane, w, &mut padded);
+            let shift = self
+                .input_bias
+                .as_ref()
+                .and_then(|b| b.get(channel).copied())
+                .unwrap_or(0.0);
+            pad_plane(plane, w, shift, &mut padded);
             let rows = padded.chunks_exact(w + 2);
             // Output row `oy` reads padded rows stride·oy .. stride·oy + 2.
             let mut window: Vec<&[f32]> = rows.collect();
@@ -107,12 +128,12 @@ impl CustomOp2 for DepthwiseOp {
                     candle_core::bail!("conv2d_dw3x3: internal row index out of range");
                 };
                 if self.stride == 1 {
-                    row_stride1(r0, r1, r2, &k, bias, out_row);
+                    row_stride1(r0, r1, r2, &k, bias, self.relu, out_row);
                 } else {
                     row_stride2(r0, r1, r2, &k, bias, out_row);
-                }
-                if self.relu {
-                    out_row.iter_mut().for_each(|v| *v = v.max(0.0));
+                    if self.relu {
+                        out_row.iter_mut().for_each(|v| *v = v.max(0.0));
+                    }
                 }
             }
             window.clear();
@@ -121,15 +142,19 @@ impl CustomOp2 for DepthwiseOp {
     }
 }
 
-/// Copies a plane into the centre of a zero border one pixel wide.
-fn pad_plane(plane: &[f32], w: usize, padded: &mut [f32]) {
+/// Copies a plane, plus `shift`, into the centre of a zero border one pixel wide.
+fn pad_plane(plane: &[f32], w: usize, shift: f32, padded: &mut [f32]) {
     padded.fill(0.0);
     for (src, dst) in plane
         .chunks_exact(w)
         .zip(padded.chunks_exact_mut(w + 2).skip(1))
     {
         if let Some(inner) = dst.get_mut(1..w + 1) {
-            inner.copy_from_slice(src);
+            if shift == 0.0 {
+                inner.copy_from_slice(src);
+            } else {
+                inner.iter_mut().zip(src).for_each(|(d, v)| *d = v + shift);
+            }
         }
     }
 }
@@ -169,50 +194,71 @@ fn row_stride2(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out:
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out: &mut [f32]) {
+fn row_stride1(
+    r0: &[f32],
+    r1: &[f32],
+    r2: &[f32],
+    k: &[f32; 9],
+    bias: f32,
+    relu: bool,
+    out: &mut [f32],
+) {
     row_stride1_scalar(r0, r1, r2, k, bias, out);
+    if relu {
+        out.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
 }
 
-/// Four outputs at a time: output x reads padded columns x, x+1, x+2, so four outputs read
-/// six consecutive values of each row, loaded as three overlapping vectors.
+/// Four outputs per step: output x reads padded columns x, x+1, x+2 of each row, so four
+/// outputs are three overlapping unaligned loads per row, nine multiply-adds and a store, with
+/// the ReLU applied in register. The taps are written out rather than looped over: V8 does not
+/// unroll, and a loop over nine vectors kept spilling them to memory.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out: &mut [f32]) {
-    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
-    #[allow(clippy::redundant_closure)] // target-feature fns are not FnMut
-    let kv = k.map(|v| f32x4_splat(v));
-    let bv = f32x4_splat(bias);
-    // Loads the vectors at s[0..4], s[1..5], s[2..6] of a slice of at least six values.
-    let load3 = |s: &[f32]| -> Option<[v128; 3]> {
-        let s = s.get(..6)?;
-        let p = s.as_ptr();
-        // SAFETY: `s` holds six f32, so the three unaligned 16-byte reads at offsets 0, 1 and 2
-        // floats stay inside it.
-        Some(unsafe {
-            [
-                v128_load(p as *const v128),
-                v128_load(p.add(1) as *const v128),
-                v128_load(p.add(2) as *const v128),
-            ]
-        })
+fn row_stride1(
+    r0: &[f32],
+    r1: &[f32],
+    r2: &[f32],
+    k: &[f32; 9],
+    bias: f32,
+    relu: bool,
+    out: &mut [f32],
+) {
+    use core::arch::wasm32::{
+        f32x4_add, f32x4_max, f32x4_mul, f32x4_splat, v128, v128_load, v128_store,
     };
-    let full = out.len() / 4 * 4;
-    let (head, tail) = out.split_at_mut(full);
-    for (i, o) in head.chunks_exact_mut(4).enumerate() {
-        let x = i * 4;
-        let (Some(a), Some(b), Some(c)) = (
-            r0.get(x..).and_then(load3),
-            r1.get(x..).and_then(load3),
-            r2.get(x..).and_then(load3),
-        ) else {
-            break;
-        };
-        let mut acc = bv;
-        for (j, v) in a.iter().chain(&b).chain(&c).enumerate() {
-            acc = f32x4_add(acc, f32x4_mul(*v, kv.get(j).copied().unwrap_or(bv)));
+    let n = out.len();
+    let full = if r0.len() >= n + 2 && r1.len() >= n + 2 && r2.len() >= n + 2 {
+        n / 4 * 4
+    } else {
+        0 // never for rows from `pad_plane`; the scalar loop below handles any length safely
+    };
+    let [k0, k1, k2, k3, k4, k5, k6, k7, k8] = k.map(f32x4_splat_value);
+    let (bv, zero) = (f32x4_splat(bias), f32x4_splat(0.0));
+    let (p0, p1, p2, po) = (r0.as_ptr(), r1.as_ptr(), r2.as_ptr(), out.as_mut_ptr());
+    let mut x = 0;
+    while x < full {
+        // SAFETY: x + 4 <= full <= n, so the loads at x, x+1 and x+2 read at most up to index
+        // x + 5 <= n + 1 < len of each row (checked above), and the store writes out[x..x+4].
+        unsafe {
+            let load = |p: *const f32, at: usize| v128_load(p.add(at) as *const v128);
+            let mut acc = bv;
+            acc = f32x4_add(acc, f32x4_mul(load(p0, x), k0));
+            acc = f32x4_add(acc, f32x4_mul(load(p0, x + 1), k1));
+            acc = f32x4_add(acc, f32x4_mul(load(p0, x + 2), k2));
+            acc = f32x4_add(acc, f32x4_mul(load(p1, x), k3));
+            acc = f32x4_add(acc, f32x4_mul(load(p1, x + 1), k4));
+            acc = f32x4_add(acc, f32x4_mul(load(p1, x + 2), k5));
+            acc = f32x4_add(acc, f32x4_mul(load(p2, x), k6));
+            acc = f32x4_add(acc, f32x4_mul(load(p2, x + 1), k7));
+            acc = f32x4_add(acc, f32x4_mul(load(p2, x + 2), k8));
+            if relu {
+                acc = f32x4_max(acc, zero);
+            }
+            v128_store(po.add(x) as *mut v128, acc);
         }
-        // SAFETY: `o` is a chunk of exactly four f32.
-        unsafe { v128_store(o.as_mut_ptr() as *mut v128, acc) };
+        x += 4;
     }
+    let tail = out.get_mut(full..).unwrap_or_default();
     row_stride1_scalar(
         r0.get(full..).unwrap_or_default(),
         r1.get(full..).unwrap_or_default(),
@@ -221,6 +267,15 @@ fn row_stride1(r0: &[f32], r1: &[f32], r2: &[f32], k: &[f32; 9], bias: f32, out:
         bias,
         tail,
     );
+    if relu {
+        tail.iter_mut().for_each(|v| *v = v.max(0.0));
+    }
+}
+
+/// `f32x4_splat` as a plain fn (target-feature intrinsics cannot be passed to `map` directly).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn f32x4_splat_value(v: f32) -> core::arch::wasm32::v128 {
+    core::arch::wasm32::f32x4_splat(v)
 }
 
 #[cfg(test)]

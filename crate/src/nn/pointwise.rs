@@ -3,15 +3,21 @@
 
 use candle_core::{Result, Tensor, D};
 
+use super::bias::add_bias_act;
+
 /// `x` (N, Cin, H, W) times `w` (Cout, Cin, 1, 1) plus `bias` (Cout), optionally ReLU'd.
-pub fn conv2d_1x1(x: &Tensor, w: &Tensor, bias: &Tensor, relu: bool) -> Result<Tensor> {
+pub fn conv2d_1x1(x: &Tensor, w: &Tensor, bias: &[f32], relu: bool) -> Result<Tensor> {
+    add_bias_act(&conv2d_1x1_no_bias(x, w)?, bias, relu)
+}
+
+/// The matrix product alone, for a caller that adds the bias later in a pass it makes anyway
+/// (see `depthwise::conv2d_dw3x3_after_bias`).
+pub fn conv2d_1x1_no_bias(x: &Tensor, w: &Tensor) -> Result<Tensor> {
     let (n, cin, h, wd) = x.dims4()?;
     let cout = w.dim(0)?;
     let w2 = w.reshape((cout, cin))?;
     let flat = x.reshape((n, cin, h * wd))?;
     let y = w2.broadcast_left(n)?.contiguous()?.matmul(&flat)?;
-    let y = y.broadcast_add(&bias.reshape((1, cout, 1))?)?;
-    let y = if relu { y.relu()? } else { y };
     y.reshape((n, cout, h, wd))
 }
 
@@ -33,13 +39,14 @@ mod tests {
         let dev = Device::Cpu;
         let x = Tensor::randn(0f32, 1.0, (2, 5, 7, 3), &dev).unwrap();
         let w = Tensor::randn(0f32, 1.0, (4, 5, 1, 1), &dev).unwrap();
-        let b = Tensor::randn(0f32, 1.0, 4, &dev).unwrap();
+        let bias = [0.5f32, -1.0, 0.25, 2.0];
+        let b = Tensor::new(&bias[..], &dev).unwrap();
         let expected = x
             .conv2d(&w, 0, 1, 1, 1)
             .unwrap()
             .broadcast_add(&b.reshape((1, 4, 1, 1)).unwrap())
             .unwrap();
-        let got = conv2d_1x1(&x, &w, &b, false).unwrap();
+        let got = conv2d_1x1(&x, &w, &bias, false).unwrap();
         let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
         assert!(diff.to_scalar::<f32>().unwrap() < 1e-4);
     }

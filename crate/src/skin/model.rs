@@ -2,13 +2,21 @@
 //! global average pooling and one linear layer. BatchNorm is already folded into each conv's
 //! bias by `scripts/train/model.py::fold`, so inference is conv + bias + ReLU only.
 //!
-//! No grouped or depthwise convolutions: candle's CPU/wasm conv2d is an im2col + GEMM, which is
-//! fast for dense 3×3 convs and slow for depthwise ones.
+//! No grouped or depthwise convolutions: a dense 3×3 conv is one im2col + GEMM
+//! (`nn::conv3x3`, with bias and ReLU fused into one pass), which is what GEMM is fast at.
 
 use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 
 use super::SkinError;
+use crate::nn::conv3x3::conv2d_3x3;
+
+/// One BN-folded 3×3 convolution followed by ReLU.
+struct ConvRelu {
+    weight: Tensor,
+    bias: Vec<f32>,
+    stride: usize,
+}
 
 /// What the network computes for one input.
 pub struct Forward {
@@ -22,7 +30,7 @@ pub struct Forward {
 
 /// The network, its linear head and the OOD statistics stored beside it.
 pub struct SkinNet {
-    convs: Vec<Conv2d>,
+    convs: Vec<ConvRelu>,
     classifier: Linear,
     classifier_weight: Tensor,
     /// `classes × features` class means and the `features × features` shared precision.
@@ -48,15 +56,17 @@ impl SkinNet {
         let mut c_in = 3;
         for &w in widths {
             for stride in [2, 1] {
-                let cfg = Conv2dConfig {
-                    padding: 1,
-                    stride,
-                    ..Default::default()
-                };
-                let i = convs.len();
-                let conv = candle_nn::conv2d(c_in, w, 3, cfg, vb.pp(format!("conv{i}")))
+                let vb = vb.pp(format!("conv{}", convs.len()));
+                let weight = vb.get((w, c_in, 3, 3), "weight").map_err(weights)?;
+                let bias = vb
+                    .get(w, "bias")
+                    .and_then(|b| b.to_vec1())
                     .map_err(weights)?;
-                convs.push(conv);
+                convs.push(ConvRelu {
+                    weight,
+                    bias,
+                    stride,
+                });
                 c_in = w;
             }
         }
@@ -87,7 +97,7 @@ impl SkinNet {
         let run = || -> candle_core::Result<Forward> {
             let mut x = Tensor::from_vec(input, (1, 3, self.size, self.size), &Device::Cpu)?;
             for conv in &self.convs {
-                x = conv.forward(&x)?.relu()?;
+                x = conv2d_3x3(&x, &conv.weight, &conv.bias, conv.stride, true)?;
             }
             let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?; // 1 × C
             let logits = self.classifier.forward(&pooled)?;

@@ -114,7 +114,6 @@ pub fn diff(a: &[u8], b: &[u8]) -> (f64, u8) {
 // ---- A hand-made PNG writer, for layouts the `image` encoder does not write (palette,
 // low bit depths) and for headers no encoder would write (a 100,000 × 100,000 bomb). ----
 
-
 pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     let mut body = kind.to_vec();

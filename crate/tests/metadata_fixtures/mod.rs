@@ -409,7 +409,6 @@ pub fn insert_png_chunks_before_idat(png: &[u8], chunks: &[u8]) -> Vec<u8> {
     [&png[..pos], chunks, &png[pos..]].concat()
 }
 
-
 // ---------------------------------------------------------------- independent checks
 
 /// Tags exiftool still finds that identify the photo, its camera, owner, place or time, or

@@ -1,0 +1,89 @@
+//! Per-channel bias plus optional ReLU in one pass.
+//!
+//! candle adds a `(1, C, 1, 1)` bias through its general broadcasting path and ReLU in a second
+//! pass; in wasm the two together cost as much as the 1×1 convolution they follow.
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+
+use super::contiguous_f32;
+
+/// `x` (N, C, …) plus `bias[c]` on every value of channel c, then ReLU when `relu`.
+pub fn add_bias_act(x: &Tensor, bias: &[f32], relu: bool) -> candle_core::Result<Tensor> {
+    let op = BiasAct {
+        bias: bias.to_vec(),
+        relu,
+    };
+    x.contiguous()?.apply_op1_no_bwd(&op)
+}
+
+struct BiasAct {
+    bias: Vec<f32>,
+    relu: bool,
+}
+
+impl CustomOp1 for BiasAct {
+    fn name(&self) -> &'static str {
+        "add_bias_act"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let input = contiguous_f32(storage, layout, self.name())?;
+        let dims = layout.shape().dims();
+        let channels = dims.get(1).copied().unwrap_or(0);
+        if dims.len() < 2 || channels != self.bias.len() {
+            candle_core::bail!(
+                "add_bias_act: {} bias values for a tensor of shape {dims:?}",
+                self.bias.len()
+            );
+        }
+        let plane: usize = dims.iter().skip(2).product();
+        let mut output = Vec::with_capacity(input.len());
+        if plane > 0 {
+            for (index, chunk) in input.chunks_exact(plane).enumerate() {
+                let b = self.bias.get(index % channels).copied().unwrap_or(0.0);
+                if self.relu {
+                    output.extend(chunk.iter().map(|v| (v + b).max(0.0)));
+                } else {
+                    output.extend(chunk.iter().map(|v| v + b));
+                }
+            }
+        }
+        Ok((CpuStorage::F32(output), layout.shape().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn matches_broadcast_add_then_relu() {
+        let dev = Device::Cpu;
+        let x = Tensor::randn(0f32, 1.0, (2, 3, 4, 5), &dev).unwrap();
+        let bias = [0.5f32, -0.25, 1.0];
+        let b = Tensor::new(&bias[..], &dev)
+            .unwrap()
+            .reshape((1, 3, 1, 1))
+            .unwrap();
+        for relu in [false, true] {
+            let mut expected = x.broadcast_add(&b).unwrap();
+            if relu {
+                expected = expected.relu().unwrap();
+            }
+            let got = add_bias_act(&x, &bias, relu).unwrap();
+            let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
+            assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn rejects_a_bias_of_the_wrong_length() {
+        let x = Tensor::zeros((1, 4, 2, 2), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(add_bias_act(&x, &[0.0; 3], false).is_err());
+    }
+}

@@ -1,0 +1,172 @@
+//! Dense 3×3 convolution (padding 1, stride 1 or 2) as im2col + one matrix product, with the
+//! bias and ReLU fused into one pass.
+//!
+//! candle's CPU `conv2d` also uses im2col, but lays the columns out as (H·W, Cin·9), which
+//! needs a transpose of the product back to NCHW and, in wasm, costs more than the product
+//! itself. Laying them out as (Cin·9, H·W) makes `W (Cout, Cin·9) × cols` come out in NCHW
+//! directly.
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+
+use super::bias::add_bias_act;
+use super::contiguous_f32;
+
+/// `x` (N, Cin, H, W) conv `w` (Cout, Cin, 3, 3), padding 1, plus `bias` (Cout), then ReLU when
+/// `relu`. Same result as candle's `conv2d(w, 1, stride, 1, 1)` followed by the bias and ReLU.
+pub fn conv2d_3x3(
+    x: &Tensor,
+    w: &Tensor,
+    bias: &[f32],
+    stride: usize,
+    relu: bool,
+) -> candle_core::Result<Tensor> {
+    if stride != 1 && stride != 2 {
+        candle_core::bail!("conv2d_3x3: stride must be 1 or 2, got {stride}");
+    }
+    let (n, cin, h, width) = x.dims4()?;
+    let (cout, wcin, kh, kw) = w.dims4()?;
+    if wcin != cin || kh != 3 || kw != 3 {
+        candle_core::bail!(
+            "conv2d_3x3: weight must be ({cout}, {cin}, 3, 3), got {:?}",
+            w.dims()
+        );
+    }
+    let (oh, ow) = (out_len(h, stride), out_len(width, stride));
+    let cols = x.contiguous()?.apply_op1_no_bwd(&Im2Col { stride })?; // (N, Cin·9, OH·OW)
+    let w2 = w
+        .reshape((cout, cin * 9))?
+        .broadcast_left(n)?
+        .contiguous()?;
+    let y = w2.matmul(&cols)?.reshape((n, cout, oh, ow))?;
+    add_bias_act(&y, bias, relu)
+}
+
+/// Output size of a 3×3 window with padding 1.
+fn out_len(len: usize, stride: usize) -> usize {
+    len.saturating_sub(1) / stride + 1
+}
+
+struct Im2Col {
+    stride: usize,
+}
+
+impl CustomOp1 for Im2Col {
+    fn name(&self) -> &'static str {
+        "im2col_3x3"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let input = contiguous_f32(storage, layout, self.name())?;
+        let (n, c, h, w) = layout.shape().dims4()?;
+        let s = self.stride;
+        let (oh, ow) = (out_len(h, s), out_len(w, s));
+        if h == 0 || w == 0 {
+            candle_core::bail!("im2col_3x3: empty input");
+        }
+        let mut cols = vec![0f32; n * c * 9 * oh * ow];
+        // Row (plane, ky, kx) of the columns holds input[iy = oy·s + ky − 1][ix = ox·s + kx − 1]
+        // for every output pixel, zero where that falls in the padding.
+        let rows = cols.chunks_exact_mut(oh * ow);
+        let taps = input
+            .chunks_exact(h * w)
+            .flat_map(|plane| (0..3).flat_map(move |ky| (0..3).map(move |kx| (plane, ky, kx))));
+        for (row, (plane, ky, kx)) in rows.zip(taps) {
+            // Valid output columns: 0 ≤ ox·s + kx − 1 < w.
+            let lo = usize::from(kx == 0);
+            let hi = ow.min((w + 1 - kx).div_ceil(s));
+            for (oy, segment) in row.chunks_exact_mut(ow).enumerate() {
+                let Some(iy) = (oy * s + ky).checked_sub(1).filter(|&iy| iy < h) else {
+                    continue; // padding row: stays zero
+                };
+                let Some(src) = plane.get(iy * w..(iy + 1) * w) else {
+                    continue;
+                };
+                let Some(dst) = segment.get_mut(lo..hi.max(lo)) else {
+                    continue;
+                };
+                let first = lo * s + kx - 1;
+                if s == 1 {
+                    if let Some(from) = src.get(first..first + dst.len()) {
+                        dst.copy_from_slice(from);
+                    }
+                } else {
+                    let from = src.iter().skip(first).step_by(s);
+                    dst.iter_mut().zip(from).for_each(|(d, v)| *d = *v);
+                }
+            }
+        }
+        Ok((CpuStorage::F32(cols), Shape::from((n, c * 9, oh * ow))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    fn check(n: usize, cin: usize, cout: usize, h: usize, w: usize, stride: usize) {
+        let dev = Device::Cpu;
+        let x = Tensor::randn(0f32, 1.0, (n, cin, h, w), &dev).unwrap();
+        let k = Tensor::randn(0f32, 1.0, (cout, cin, 3, 3), &dev).unwrap();
+        let bias: Vec<f32> = (0..cout).map(|i| i as f32 * 0.1 - 0.3).collect();
+        let b = Tensor::new(bias.as_slice(), &dev)
+            .unwrap()
+            .reshape((1, cout, 1, 1))
+            .unwrap();
+        let plain = x
+            .conv2d(&k, 1, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&b)
+            .unwrap();
+        for relu in [false, true] {
+            let expected = if relu {
+                plain.relu().unwrap()
+            } else {
+                plain.clone()
+            };
+            let got = conv2d_3x3(&x, &k, &bias, stride, relu).unwrap();
+            let what = format!("{n}x{cin}x{h}x{w} -> {cout}, stride {stride}");
+            assert_eq!(got.dims(), expected.dims(), "{what}");
+            let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
+            assert!(diff.to_scalar::<f32>().unwrap() < 1e-4, "{what}");
+        }
+    }
+
+    #[test]
+    fn matches_candle_conv2d_stride1() {
+        for (n, cin, cout, h, w) in [
+            (1, 1, 1, 1, 1),
+            (1, 3, 4, 5, 7),
+            (2, 8, 5, 9, 4),
+            (1, 3, 16, 2, 1),
+        ] {
+            check(n, cin, cout, h, w, 1);
+        }
+    }
+
+    #[test]
+    fn matches_candle_conv2d_stride2() {
+        for (n, cin, cout, h, w) in [
+            (1, 1, 1, 1, 1),
+            (1, 3, 4, 5, 7),
+            (2, 8, 5, 10, 4),
+            (1, 3, 16, 3, 2),
+        ] {
+            check(n, cin, cout, h, w, 2);
+        }
+    }
+
+    #[test]
+    fn rejects_bad_shapes() {
+        let x = Tensor::zeros((1, 4, 8, 8), candle_core::DType::F32, &Device::Cpu).unwrap();
+        let k = Tensor::zeros((2, 3, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(conv2d_3x3(&x, &k, &[0.0; 2], 1, false).is_err());
+        let k = Tensor::zeros((2, 4, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
+        assert!(conv2d_3x3(&x, &k, &[0.0; 2], 3, false).is_err());
+        assert!(conv2d_3x3(&x, &k, &[0.0; 3], 1, false).is_err());
+    }
+}
