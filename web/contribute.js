@@ -51,12 +51,14 @@ function flagsOf(item) {
   return {
     faces: ok && (item.report?.faces?.length ?? 0) > 0,
     full_face: item.status === "excluded",
-    unmatched: item.status === "unmatched",
+    unmatched: item.status === "unmatched" || item.status === "conflict",
     abstained: ok && (decision === "not_sure" || decision === "not_skin"),
     errors: item.status === "error",
   };
 }
 
+/** Photos that were never opened: no record, or claimed by several records. */
+const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
   return f.faces || f.abstained;
@@ -75,7 +77,7 @@ function matches(item, filter) {
 function counts() {
   const all = [...items.values()];
   const processable = batch ? Object.keys(batch.links).length : 0;
-  const done = all.filter((i) => i.status !== "unmatched").length;
+  const done = all.filter(processed).length;
   return {
     total: processable,
     done,
@@ -100,7 +102,10 @@ function renderProgress() {
   }
   $("resumed").hidden = resumedDone === null;
   if (resumedDone !== null) $("resumed").textContent = t("c_resumed", { done: resumedDone });
-  $("plan").textContent = t("c_plan", { linked: c.total, unmatched: batch.unmatched.length, optout: batch.optOut });
+  const conflicts = batch.conflicts?.length ?? 0;
+  $("plan").textContent =
+    t("c_plan", { linked: c.total, unmatched: batch.unmatched.length, optout: batch.optOut }) +
+    (conflicts ? ` · ${t("c_plan_conflicts", { n: conflicts })}` : "");
   const open = c.flagged;
   $("undecided").textContent = open ? t("c_undecided", { n: open }) : "";
   $("export").disabled = open > 0 || c.done < c.total || ![...items.values()].some(included);
@@ -123,7 +128,8 @@ function tagList(item) {
   const tags = [];
   if (f.faces) tags.push(t("f_faces"));
   if (f.full_face) tags.push(t("f_full_face"));
-  if (f.unmatched) tags.push(t("f_unmatched"));
+  if (item.status === "unmatched") tags.push(t("f_unmatched"));
+  if (item.status === "conflict") tags.push(t("f_conflict", { rows: (item.rows ?? []).join(", ") }));
   if (f.abstained) tags.push(t("f_abstained"));
   if (f.errors) tags.push(`${t("f_errors")}: ${item.error?.message ?? ""}`);
   if (item.decision === "confirm") tags.push(t("c_confirmed"));
@@ -282,14 +288,20 @@ async function planBatch() {
     batchLabel: config.batchLabel,
     links,
     unmatched: plan.unmatched_photos,
+    // Claimed by two or more rows: never contributed (which record is right is for the site
+    // to say), but shown so the records file gets fixed rather than the photo silently lost.
+    conflicts: plan.conflicts,
     optOut: plan.photos_excluded_opt_out,
     // Only photos with a record are ever opened; the rest are not even kept.
     files: Object.keys(links).map((name) => byName.get(name)).filter(Boolean),
   };
   await saveBatch(batch);
-  for (const name of plan.unmatched_photos) {
-    const item = { name, status: "unmatched" };
-    items.set(name, item);
+  const neverOpened = [
+    ...plan.unmatched_photos.map((name) => ({ name, status: "unmatched" })),
+    ...plan.conflicts.map(([name, rows]) => ({ name, status: "conflict", rows })),
+  ];
+  for (const item of neverOpened) {
+    items.set(item.name, item);
     await saveItem(item);
   }
   await processPending();
@@ -359,8 +371,7 @@ async function resume() {
   batch = (await loadBatch()) ?? null;
   if (!batch) return false;
   for (const item of await loadItems()) items.set(item.name, item);
-  const done = [...items.values()].filter((i) => i.status !== "unmatched").length;
-  resumedDone = done;
+  resumedDone = [...items.values()].filter(processed).length;
   await processPending();
   return true;
 }

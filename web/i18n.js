@@ -83,6 +83,8 @@ const STRINGS = {
     f_faces: "Faces redacted",
     f_full_face: "Excluded: full face",
     f_unmatched: "No matching record",
+    f_not_linked: "No record, or more than one",
+    f_conflict: "Claimed by records on rows {rows}: not contributed — fix the records file",
     f_abstained: "Classifier abstained",
     f_errors: "Errors",
     c_check_tattoo: "No distinctive tattoo",
@@ -101,6 +103,7 @@ const STRINGS = {
     c_config_bad: "The site configuration is not valid: {message}",
     c_missing_inputs: "Choose the site configuration, the records CSV and the photos first.",
     c_plan: "{linked} photos matched a record · {unmatched} unmatched · {optout} set aside (opt-out)",
+    c_plan_conflicts: "{n} claimed by more than one record (not contributed)",
   },
   ja: {
     title: "hifu — 臨床写真アシスタント",
@@ -178,6 +181,8 @@ const STRINGS = {
     f_faces: "顔を黒塗り",
     f_full_face: "除外：顔全体",
     f_unmatched: "対応する記録なし",
+    f_not_linked: "記録なし・複数の記録",
+    f_conflict: "記録の {rows} 行目が同じ写真を指しています：提供しません（記録ファイルを修正してください）",
     f_abstained: "分類保留",
     f_errors: "エラー",
     c_check_tattoo: "特徴的な入れ墨がない",
@@ -196,6 +201,7 @@ const STRINGS = {
     c_config_bad: "施設設定が正しくありません：{message}",
     c_missing_inputs: "先に施設設定、診療記録 CSV、写真を選んでください。",
     c_plan: "記録と対応 {linked} 件 · 対応なし {unmatched} 件 · オプトアウトで除外 {optout} 件",
+    c_plan_conflicts: "複数の記録が指す写真 {n} 件（提供しません）",
   },
 };
 

@@ -63,6 +63,8 @@ async function buildInputs(page) {
     const file = `photo-${String(i).padStart(2, "0")}.jpg`;
     rows.push(`P${String(i).padStart(3, "0")},${30 + i},${i % 2 ? "M" : "F"},2024-03-${String(i).padStart(2, "0")},nevus number ${i},${file}`);
   }
+  // Two rows naming the same photo: the page must show the conflict, not drop it silently.
+  rows.push("P098,50,F,2024-04-01,nevus,photo-22.jpg", "P099,51,M,2024-04-02,melanoma,photo-22.jpg");
   fs.writeFileSync(path.join(workdir, "records.csv"), rows.join("\n") + "\n");
   fs.writeFileSync(path.join(workdir, "optout.csv"), "patient_id\nP003\nP007\n");
   const hifu = hifuBinary();
@@ -97,7 +99,7 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   await page.setInputFiles("#folder", photos);
   await page.click("#start");
   await page.waitForSelector("#progress-panel:not([hidden])");
-  assert.match(await page.textContent("#plan"), /18 photos matched a record · 2 unmatched · 2 set aside/);
+  assert.match(await page.textContent("#plan"), /18 photos matched a record · 1 unmatched · 2 set aside \(opt-out\) · 1 claimed by more than one record/);
 
   // A reviewer excludes photo-01 as soon as it shows, then the page is reloaded mid-batch.
   const first = '.card[data-name="photo-01.jpg"] button.exclude';
@@ -117,9 +119,10 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   assert.equal(await doneCount(page), 18);
   await page.waitForSelector('.card[data-name="photo-01.jpg"][data-decision=exclude]');
 
-  // Filters: the two unmatched photos, no errors.
+  // Filters: the photo without a record and the one two records claim, no errors.
   await page.selectOption("#filter", "unmatched");
   assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["photo-21.jpg", "photo-22.jpg"]);
+  assert.match(await page.textContent('.card[data-name="photo-22.jpg"]'), /Claimed by records on rows 22, 23/);
   await page.selectOption("#filter", "errors");
   assert.equal(await page.$$eval(".card", (cs) => cs.length), 0);
   // Whatever the machine flagged (faces, abstentions) is decided: all checks ticked, confirm.
