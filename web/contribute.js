@@ -5,6 +5,7 @@
 import * as hifu from "./hifu.js";
 import { applyStrings, diagnosisName, language, setLanguage, t } from "./i18n.js";
 import { clearAll, loadBatch, loadItems, saveBatch, saveItem } from "./contribute-store.js";
+import { hubUploadUrl, openBundleSink, uploadBundle } from "./contribute-export.js";
 
 const $ = (id) => document.getElementById(id);
 const CHECKS = ["tattoo", "fingerprint", "label"];
@@ -40,7 +41,13 @@ export function parseSiteConfig(text) {
   if (!siteKey) throw new Error("no hifu-site-key-v1 block (paste the text of `hifu site keygen`)");
   if (!hubKey) throw new Error("no hifu-hub-public-key-v1 block (paste the hub's hub.pub)");
   if (lines.includes("hifu-hub-private-key-v1")) throw new Error("it contains the hub's PRIVATE key: remove it, it must never be at a site");
-  return { siteKey, hubKey, siteCode: value("site_code") ?? value("site") ?? "unspecified", batchLabel: value("batch") };
+  return {
+    siteKey,
+    hubKey,
+    siteCode: value("site_code") ?? value("site") ?? "unspecified",
+    batchLabel: value("batch"),
+    hubUrl: value("hub_url"),
+  };
 }
 
 // ---- Flags and decisions ----
@@ -266,6 +273,8 @@ async function planBatch() {
   try {
     config = parseSiteConfig(configText);
     new hifu.Sealer(config.hubKey).free(); // validates the hub key now, not at the end
+    const hub = hubUploadUrl(config.hubUrl);
+    if (hub instanceof Error) throw hub;
   } catch (error) {
     setStatus("error", "c_config_bad", { message: error.message });
     return;
@@ -286,6 +295,7 @@ async function planBatch() {
     hubKey: config.hubKey,
     siteCode: config.siteCode,
     batchLabel: config.batchLabel,
+    hubUrl: config.hubUrl,
     links,
     unmatched: plan.unmatched_photos,
     // Claimed by two or more rows: never contributed (which record is right is for the site
@@ -344,25 +354,48 @@ async function processPending() {
 
 // ---- Export ----
 
+let sealedBundle = null; // { file: File|Blob, name } once sealed, for the optional upload
+
 async function exportBundle() {
+  const file = `${batch.siteCode}-${new Date().toISOString().slice(0, 10)}.hifu`;
+  const sink = await openBundleSink(file); // first: the save dialog needs the click's gesture
+  if (!sink) return;
   const chosen = [...items.values()].filter(included).sort((a, b) => a.name.localeCompare(b.name));
   const sealer = new hifu.Sealer(batch.hubKey, { siteCode: batch.siteCode, batch: batch.batchLabel });
-  const parts = [sealer.takeOutput()];
-  for (const item of chosen) {
-    const image = new Uint8Array(await item.image.arrayBuffer());
-    parts.push(sealer.addItem(image, item.mime, batch.links[item.name], item.report));
-    image.fill(0);
+  try {
+    await sink.write(sealer.takeOutput());
+    for (const [index, item] of chosen.entries()) {
+      const image = new Uint8Array(await item.image.arrayBuffer());
+      await sink.write(sealer.addItem(image, item.mime, batch.links[item.name], item.report));
+      image.fill(0);
+      $("sealed").textContent = t("c_sealing", { done: index + 1, n: chosen.length });
+    }
+    await sink.write(sealer.finish());
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  } finally {
+    sealer.free();
   }
-  parts.push(sealer.finish());
-  sealer.free();
-  const file = `${batch.siteCode}-${new Date().toISOString().slice(0, 10)}.hifu`;
-  const link = $("download");
-  if (link.href) URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob(parts, { type: "application/octet-stream" }));
-  link.download = file;
-  link.click();
-  $("sealed").textContent = t("c_sealed", { n: chosen.length, file });
+  sealedBundle = { file: await sink.close(), name: file };
+  $("sealed").textContent = t(sink.streamed ? "c_sealed_to_disk" : "c_sealed", { n: chosen.length, file });
+  $("upload").hidden = !batch.hubUrl;
   document.body.dataset.state = "sealed";
+}
+
+async function uploadSealed() {
+  const url = hubUploadUrl(batch.hubUrl);
+  if (!sealedBundle || !url || url instanceof Error) return;
+  $("upload").disabled = true;
+  $("uploaded").textContent = t("c_uploading");
+  try {
+    await uploadBundle(url, sealedBundle.file, sealedBundle.name);
+    $("uploaded").textContent = t("c_uploaded", { url: url.pathname });
+    document.body.dataset.state = "uploaded";
+  } catch (error) {
+    $("uploaded").textContent = t("c_upload_failed", { message: error.message });
+    $("upload").disabled = false;
+  }
 }
 
 // ---- Start ----
@@ -380,6 +413,7 @@ function wire() {
   $("start").addEventListener("click", () => planBatch().catch((e) => setStatus("error", "c_config_bad", { message: e.message })));
   $("filter").addEventListener("change", renderGrid);
   $("export").addEventListener("click", () => exportBundle().catch((e) => setStatus("error", "c_config_bad", { message: e.message })));
+  $("upload").addEventListener("click", uploadSealed);
   $("reset").addEventListener("click", async () => {
     await clearAll();
     batch = null;

@@ -5,23 +5,12 @@
 //! Run by `scripts/bench` (`bench_classifier`).
 
 use std::path::Path;
-use std::time::Instant;
 
 use hifu::skin::{classify_bytes, preprocess, SkinModel};
 use hifu::Limits;
 
-fn median_ms(mut f: impl FnMut(), n: usize) -> f64 {
-    f(); // warm-up
-    let mut t: Vec<f64> = (0..n)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[t.len() / 2]
-}
+#[path = "common/timing.rs"]
+mod timing;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -41,19 +30,22 @@ fn main() {
     let bytes = std::fs::read(&photo).expect("photo");
     let limits = Limits::default();
     let pixels = hifu::skin::upright_pixels(&bytes, &limits).expect("decode");
-    let prep = median_ms(
+    let prep = timing::median_ms(
+        1,
         || {
             preprocess::to_input(&pixels, &model.config.preprocessing).expect("prep");
         },
         n,
     );
-    let fwd = median_ms(
+    let fwd = timing::median_ms(
+        1,
         || {
             model.forward(&pixels).expect("forward");
         },
         n,
     );
-    let full = median_ms(
+    let full = timing::median_ms(
+        1,
         || {
             classify_bytes(&bytes, &model, &limits).expect("classify");
         },

@@ -6,7 +6,6 @@
 //! Run by `scripts/bench` (`bench_models`).
 
 use std::path::Path;
-use std::time::Instant;
 
 use candle_core::{Device, Tensor};
 use hifu::face::yunet::{YuNet, YuNetConfig};
@@ -14,20 +13,8 @@ use hifu::nn::depthwise::conv2d_dw3x3;
 use hifu::skin::model::SkinNet;
 use hifu::skin::SkinConfig;
 
-fn median_ms(mut f: impl FnMut(), n: usize) -> f64 {
-    for _ in 0..3 {
-        f(); // warm-up
-    }
-    let mut t: Vec<f64> = (0..n)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(|a, b| a.total_cmp(b));
-    t[t.len() / 2]
-}
+#[path = "common/timing.rs"]
+mod timing;
 
 /// The same values as `pattern()` in bench_models_ort.py and the wasm bench: (i·7919 mod 256)
 /// scaled by `scale`.
@@ -50,7 +37,8 @@ fn main() {
     if let Ok(bytes) = std::fs::read(&yunet_path) {
         let model = YuNet::from_safetensors(&bytes, YuNetConfig::default()).expect("yunet");
         let x = Tensor::from_vec(pattern(3 * 640 * 640, 1.0), (1, 3, 640, 640), &dev).unwrap();
-        let ms = median_ms(
+        let ms = timing::median_ms(
+            3,
             || {
                 model.forward(&x).expect("forward");
             },
@@ -73,7 +61,8 @@ fn main() {
     )
     .expect("skin");
     let input = pattern(3 * size * size, 1.0 / 128.0);
-    let ms = median_ms(
+    let ms = timing::median_ms(
+        3,
         || {
             net.forward(input.clone()).expect("forward");
         },
@@ -84,13 +73,15 @@ fn main() {
     for (c, hw, stride) in [(64, 80, 1), (64, 40, 1), (64, 160, 1), (16, 320, 2)] {
         let x = Tensor::from_vec(pattern(c * hw * hw, 1.0 / 256.0), (1, c, hw, hw), &dev).unwrap();
         let w = Tensor::from_vec(pattern(c * 9, 1.0 / 256.0), (c, 1, 3, 3), &dev).unwrap();
-        let ours = median_ms(
+        let ours = timing::median_ms(
+            3,
             || {
                 conv2d_dw3x3(&x, &w, stride).expect("dw");
             },
             n.max(50),
         );
-        let grouped = median_ms(
+        let grouped = timing::median_ms(
+            3,
             || {
                 x.conv2d(&w, 1, stride, 1, c).expect("conv2d");
             },

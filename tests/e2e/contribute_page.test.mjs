@@ -167,3 +167,98 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   assert.deepEqual(requests.filter((r) => r.method !== "GET" || r.body), [], "nothing is uploaded");
   await context.close();
 });
+
+test("bundle streamed to disk through the save dialog, then uploaded to the configured hub relay", { skip: hamImages().length < 3 && "needs ../shared HAM10000" }, async () => {
+  const dir = fs.mkdtempSync(path.join(workdir, "stream-"));
+  const photos = path.join(dir, "photos");
+  fs.mkdirSync(photos);
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name"];
+  for (const [i, name] of hamImages().slice(0, 3).entries()) {
+    fs.copyFileSync(path.join(HAM, name), path.join(photos, `s-${i}.jpg`));
+    rows.push(`Q${i},${40 + i},F,2024-05-0${i + 1},streamed ${i},s-${i}.jpg`);
+  }
+  fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
+  const hifu = hifuBinary();
+  execFileSync(hifu, ["hub", "keygen", "--out", path.join(dir, "hub")]);
+  execFileSync(hifu, ["site", "keygen", "--out", path.join(dir, "site.key")]);
+  const config = ["site_code = STREAM", "hub_url = /hub/upload", "", fs.readFileSync(path.join(dir, "site.key"), "utf8"), fs.readFileSync(path.join(dir, "hub", "hub.pub"), "utf8")];
+  fs.writeFileSync(path.join(dir, "site.conf"), config.join("\n"));
+
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  // The save dialog cannot be driven headless: hand the page a real writable file handle from
+  // its own origin-private file system instead, as the dialog would.
+  await page.addInitScript(() => {
+    window.showSaveFilePicker = async ({ suggestedName }) => {
+      window.__savedAs = suggestedName;
+      return (await navigator.storage.getDirectory()).getFileHandle("picked.hifu", { create: true });
+    };
+  });
+  const uploads = [];
+  await page.route(`${server.origin}/hub/upload`, async (route) => {
+    uploads.push({ body: route.request().postDataBuffer(), headers: route.request().headers() });
+    await route.fulfill({ status: 201, body: "stored" });
+  });
+  const log = watch(page, server.origin);
+  const requests = [];
+  page.on("request", (r) => requests.push({ url: r.url(), method: r.method() }));
+  await page.goto(`${server.origin}/contribute.html`);
+  await page.waitForSelector("body[data-state=ready]");
+  await page.setInputFiles("#config", path.join(dir, "site.conf"));
+  await page.setInputFiles("#records", path.join(dir, "records.csv"));
+  await page.setInputFiles("#folder", photos);
+  await page.click("#start");
+  await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  for (const name of await page.$$eval('.card button.confirm:not([disabled])', (bs) => bs.map((b) => b.closest(".card").dataset.name))) {
+    const card = page.locator(`.card[data-name="${name}"]`);
+    for (const check of ["tattoo", "fingerprint", "label"]) await card.locator(`input[name=${check}]`).check();
+    await card.locator("button.confirm").click();
+  }
+  let downloads = 0;
+  page.on("download", () => downloads++);
+  await page.click("#export");
+  await page.waitForSelector("body[data-state=sealed]");
+  assert.match(await page.textContent("#sealed"), /written straight to disk/);
+  assert.equal(downloads, 0, "the streamed path writes through the file handle, not a download");
+  assert.match(await page.evaluate(() => window.__savedAs), /^STREAM-\d{4}-\d{2}-\d{2}\.hifu$/);
+  const written = Buffer.from(
+    await page.evaluate(async () => {
+      const file = await (await (await navigator.storage.getDirectory()).getFileHandle("picked.hifu")).getFile();
+      return [...new Uint8Array(await file.arrayBuffer())];
+    }),
+  );
+  const bundle = path.join(dir, "picked.hifu");
+  fs.writeFileSync(bundle, written);
+  const out = path.join(dir, "opened");
+  execFileSync(hifu, ["bundle", "open", bundle, "--key", path.join(dir, "hub", "hub.key"), "--out", out]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["streamed 0", "streamed 1", "streamed 2"]);
+
+  assert.equal(await page.isVisible("#upload"), true);
+  await page.click("#upload");
+  await page.waitForSelector("body[data-state=uploaded]");
+  assert.equal(uploads.length, 1);
+  assert.ok(uploads[0].body.equals(written), "the upload is byte for byte the sealed bundle on disk");
+  assert.equal(uploads[0].headers["content-type"], "application/octet-stream");
+  await page.screenshot({ path: path.join(screenshots, "contribute-uploaded.png"), fullPage: true });
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  const posts = requests.filter((r) => r.method !== "GET");
+  assert.deepEqual(posts.map((r) => r.url), [`${server.origin}/hub/upload`], "the sealed bundle is the only thing sent");
+  await context.close();
+});
+
+test("contributor page in Japanese on a phone-width screen", async () => {
+  const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const log = watch(page, server.origin);
+  await page.goto(`${server.origin}/contribute.html`);
+  await page.waitForSelector("body[data-state=ready]");
+  assert.equal(await page.textContent("h1"), "hifu — 提供バンドルの作成");
+  assert.equal(await page.$eval(".lang-select", (s) => s.value), "ja");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling at phone width (overflow ${overflow} px)`);
+  await page.screenshot({ path: path.join(screenshots, "contribute-ja-phone.png"), fullPage: true });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
