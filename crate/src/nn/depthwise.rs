@@ -1,10 +1,10 @@
 //! A fast depthwise 3×3 convolution (padding 1, stride 1 or 2) as a candle custom op.
 //!
 //! candle's CPU `conv2d` runs a grouped convolution as one convolution per group, which makes
-//! the depthwise layers of small mobile networks (YuNet, the skin classifier) dominate the
-//! forward time. This kernel walks each channel plane once, with an optional fused bias and
-//! ReLU (batch norm folds into both). On `wasm32` with `simd128` four outputs are computed per
-//! instruction.
+//! the depthwise layers of small mobile networks (YuNet here) dominate the forward time. This
+//! kernel walks each channel plane once, with an optional fused bias and ReLU (batch norm folds
+//! into both) and the preceding 1×1 convolution's bias added while padding. On `wasm32` with
+//! `simd128` four outputs are computed per instruction.
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
