@@ -4,6 +4,8 @@
 //!
 //! Usage: `cargo run --release -p hifu --example face_eval -- [SHARED_DIR] [HAM_SAMPLE] [LFW_SAMPLE]`
 //! (SHARED_DIR defaults to ../shared; samples default to all photos).
+//! FACE_EVAL_CAMERA=WxH (e.g. 1600x1200) upscales each held-out HAM10000 photo to that size
+//! (bilinear) before the skin survey, as camera-sized clinical photos are.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -64,6 +66,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .push(b);
     }
     let verbose = std::env::var_os("FACE_EVAL_VERBOSE").is_some();
+    let camera: Option<(u32, u32)> = match std::env::var("FACE_EVAL_CAMERA") {
+        Ok(s) => {
+            let (w, h) = s.split_once('x').ok_or("FACE_EVAL_CAMERA: WxH")?;
+            Some((w.parse()?, h.parse()?))
+        }
+        Err(_) => None,
+    };
     let mut tally = Tally::default();
     let start = Instant::now();
     let only = std::env::var("FACE_EVAL_ONLY").unwrap_or_default();
@@ -121,7 +130,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (photos with any face box, photos the full-face gate excludes, photos seen, s/photo)
     let survey = |dir: PathBuf,
                   sample: usize,
-                  keep: &dyn Fn(usize, &std::path::Path) -> bool|
+                  keep: &dyn Fn(usize, &std::path::Path) -> bool,
+                  resize: Option<(u32, u32)>|
      -> Result<(usize, usize, usize, f32), Box<dyn std::error::Error>> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -137,7 +147,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut flagged, mut gated, mut seen) = (0, 0, 0);
         let start = Instant::now();
         for f in files.iter().step_by(step) {
-            let photo = image::open(f)?.to_rgb8();
+            let mut photo = image::open(f)?.to_rgb8();
+            if let Some((w, h)) = resize {
+                photo =
+                    image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+            }
             let faces = detector.detect(&photo)?;
             let full =
                 gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default());
@@ -175,13 +189,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let id = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         lesion.get(id).is_some_and(|n| n % 2 == 1)
     };
-    let (flagged, gated, seen, t) =
-        survey(shared.join("data/ham10000/images"), ham_sample, &odd_lesion)?;
+    let (flagged, gated, seen, t) = survey(
+        shared.join("data/ham10000/images"),
+        ham_sample,
+        &odd_lesion,
+        camera,
+    )?;
+    let size = camera.map_or("native size".to_string(), |(w, h)| {
+        format!("upscaled to {w}×{h}")
+    });
     println!(
-        "HAM10000 skin photos (held-out lesions) with a face box (score ≥ {}): {flagged} / {seen} = {:.2} %; excluded as full face: {gated} ({:.2} %) ({:.0} ms/photo)\n",
+        "HAM10000 skin photos (held-out lesions, {size}) with a face box (score ≥ {}): {flagged} / {seen} = {:.2} %; excluded as full face: {gated} ({:.2} %) ({:.0} ms/photo)\n",
         detector.config().score_threshold, pct(flagged, seen), pct(gated, seen), t * 1e3
     );
-    let (found, gated, seen, t) = survey(shared.join("faces/lfw"), lfw_sample, &|i, _| i % 5 == 0)?;
+    let (found, gated, seen, t) = survey(
+        shared.join("faces/lfw"),
+        lfw_sample,
+        &|i, _| i % 5 == 0,
+        None,
+    )?;
     println!(
         "LFW portraits (held out) with a face found: {found} / {seen} = {:.2} %; excluded as full face: {gated} = {:.2} % ({:.0} ms/photo)\n",
         pct(found, seen), pct(gated, seen), t * 1e3

@@ -4,7 +4,10 @@
 //! Positives: YuNet's boxes (score ≥ 0.5) on LFW portraits, 4 of every 5 files (the 5th is
 //! held out), each also flipped and jittered. Negatives: YuNet's boxes at score ≥ 0.3 on
 //! HAM10000 photos of lesions with an even HAM_ number (odd ones are held out), repeated with
-//! jitter (hard negatives), plus one random large crop per training photo.
+//! jitter and flipped (hard negatives), plus one random large crop per training photo. The
+//! hard negatives come from each sampled photo at its native 200×150 and also upscaled
+//! (bilinear) to 640×480 and 1600×1200: camera-sized photos reach the detector's pyramid at
+//! ~3× their native scale, where YuNet puts large boxes on skin that native photos never get.
 //! Deterministic: fixed seeds.
 //!
 //! Usage: `cargo run --release -p hifu --example train_face_verifier -- [SHARED_DIR] [HAM_SAMPLE]`
@@ -16,6 +19,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarBuilder, VarMap};
 use hifu::face::verifier::{Verifier, VerifierConfig};
 use hifu::face::{Detector, DetectorConfig, Face};
+use image::imageops::FilterType;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
@@ -202,18 +206,13 @@ fn collect(
         if i % step != 0 {
             continue;
         }
-        for face in det3.detect(&photo)? {
-            if !cropper.judges(&face, photo.width(), photo.height()) {
-                continue;
-            }
-            hard += 1;
-            for _ in 0..4 {
-                if let Some(c) = cropper.crop(&photo, &jitter(&face, rng))? {
-                    xs.push(flip(&c)?);
-                    xs.push(c);
-                    ys.extend([0.0, 0.0]);
-                }
-            }
+        if i % (step * 250) == 0 {
+            eprintln!("  skin photo {i} / {}: {hard} boxes so far", ham.len());
+        }
+        hard += hard_negatives(&photo, det3, cropper, rng, &mut xs, &mut ys)?;
+        for (cw, ch) in CAMERA_SIZES {
+            let big = image::imageops::resize(&photo, cw, ch, FilterType::Triangle);
+            hard += hard_negatives(&big, det3, cropper, rng, &mut xs, &mut ys)?;
         }
     }
     eprintln!(
@@ -224,6 +223,36 @@ fn collect(
     let x = Tensor::stack(&xs, 0)?;
     let y = Tensor::new(ys.as_slice(), &dev)?;
     Ok((x, y, positives))
+}
+
+/// Sizes the sampled training skin photos are also upscaled to for hard negatives.
+const CAMERA_SIZES: [(u32, u32); 2] = [(640, 480), (1600, 1200)];
+
+/// Adds jittered (and flipped) crops of the boxes YuNet (`det3`) puts on `photo` that the
+/// verifier would judge, as negatives; returns how many boxes.
+fn hard_negatives(
+    photo: &image::RgbImage,
+    det3: &Detector,
+    cropper: &Verifier,
+    rng: &mut ChaCha8Rng,
+    xs: &mut Vec<Tensor>,
+    ys: &mut Vec<f32>,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let mut boxes = 0;
+    for face in det3.detect(photo)? {
+        if !cropper.judges(&face, photo.width(), photo.height()) {
+            continue;
+        }
+        boxes += 1;
+        for _ in 0..4 {
+            if let Some(c) = cropper.crop(photo, &jitter(&face, rng))? {
+                xs.push(flip(&c)?);
+                xs.push(c);
+                ys.extend([0.0, 0.0]);
+            }
+        }
+    }
+    Ok(boxes)
 }
 
 /// Binary cross-entropy on logits, computed as max(z, 0) − z·y + log(1 + e^−|z|) so saturated

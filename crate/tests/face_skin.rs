@@ -32,8 +32,7 @@ fn sorted(dir: PathBuf) -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
+fn held_out_skin_photos() -> Vec<PathBuf> {
     let mut lesion: HashMap<String, u32> = HashMap::new();
     let mut meta = csv::Reader::from_path(shared().join("data/ham10000/metadata.csv")).unwrap();
     for r in meta.records() {
@@ -43,10 +42,15 @@ fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
             r[0].trim_start_matches("HAM_").parse().unwrap(),
         );
     }
-    let held_out: Vec<PathBuf> = sorted(shared().join("data/ham10000/images"))
+    sorted(shared().join("data/ham10000/images"))
         .into_iter()
         .filter(|p| lesion[p.file_stem().unwrap().to_str().unwrap()] % 2 == 1)
-        .collect();
+        .collect()
+}
+
+#[test]
+fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
+    let held_out = held_out_skin_photos();
     let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 400).collect();
     let detector = detector();
     let flagged: Vec<String> = sample
@@ -70,6 +74,36 @@ fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
         rate <= 0.01,
         "{:.2} % of skin photos get a face box",
         rate * 100.0
+    );
+}
+
+/// Clinical photos are megapixel: the same skin photos upscaled (bilinear) to 1600×1200 reach
+/// the detector's pyramid at ~3× their native scale, where YuNet puts large boxes on skin.
+#[test]
+fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
+    let held_out = held_out_skin_photos();
+    let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 40).collect();
+    let detector = detector();
+    let flagged: Vec<String> = sample
+        .iter()
+        .filter(|p| {
+            let photo = image::open(p).unwrap().to_rgb8();
+            let photo =
+                image::imageops::resize(&photo, 1600, 1200, image::imageops::FilterType::Triangle);
+            !detector.detect(&photo).unwrap().is_empty()
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    println!(
+        "{} of {} camera-sized skin photos flagged: {flagged:?}",
+        flagged.len(),
+        sample.len()
+    );
+    assert!(
+        flagged.len() <= 1,
+        "{} of {} camera-sized skin photos get a face box: {flagged:?}",
+        flagged.len(),
+        sample.len()
     );
 }
 
