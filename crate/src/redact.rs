@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn whole_frame_face_fills_everything() {
-        let mut s = noise(1 * 1 * 3, 6);
+        let mut s = noise(3, 6); // one RGB pixel
         run(
             &mut s,
             1,

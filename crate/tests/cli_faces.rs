@@ -33,7 +33,7 @@ fn scrub(input: &Path, out_dir: &Path, report: &Path, extra: &[&str]) -> Output 
         "--report".as_ref(),
         report.as_os_str(),
     ];
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(a)));
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     Command::new(HIFU).args(args).output().unwrap()
 }
 

@@ -81,7 +81,12 @@ mod tests {
     fn large_frontal_face_is_a_portrait() {
         let f = face([30.0, 30.0, 70.0, 80.0], FRONTAL);
         assert!(is_frontal(&f));
-        assert!(is_full_face(&[f.clone()], 100, 100, &GateConfig::default()));
+        assert!(is_full_face(
+            std::slice::from_ref(&f),
+            100,
+            100,
+            &GateConfig::default()
+        ));
         // The same face in a 1000 px photo is a background face.
         assert!(!is_full_face(&[f], 1000, 1000, &GateConfig::default()));
     }

@@ -47,7 +47,7 @@ impl Default for JsScrubOptions {
 impl JsScrubOptions {
     fn core(&self) -> ScrubOptions {
         ScrubOptions {
-            limits: self.limits.clone(),
+            limits: self.limits,
             format: self.format,
             quality: self.quality,
         }
