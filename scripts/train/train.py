@@ -2,11 +2,11 @@
 """Train SkinNet on the HAM10000 train split; keep the checkpoint with the best validation
 balanced accuracy. Runs on CPU (2 threads) in well under an hour; uses CUDA when present.
 
-    nice -n 10 python scripts/train/train.py --size 96 --epochs 12 --workdir /work/skin-run
+    nice -n 10 python scripts/train/train.py --workdir /work/skin-run   # the shipped model: 30 epochs, ~20 min
     python scripts/train/train.py --measure        # time/epoch for candidate input sizes
 
-Recipe: class-weighted cross-entropy (weights ∝ n_class^-0.5, i.e. half-way between plain and
-fully balanced, which trades a little accuracy for minority-class sensitivity), AdamW with a
+Recipe: class-weighted cross-entropy (weights ∝ n_class^-0.3: a mild pull towards the rare
+classes; n^-0.5 cost more nevus accuracy than it bought minority sensitivity), AdamW with a
 one-cycle LR schedule, batched on-the-fly augmentation (any-angle rotation incl. 90° steps,
 flips, ±20 % zoom, ±8 % shift, brightness/contrast/saturation/white-balance jitter) done with
 one affine_grid/grid_sample per batch so two CPU cores stay on the convolutions.
@@ -112,11 +112,11 @@ def measure(args, device):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", type=int, default=96)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--weight-decay", type=float, default=0.05)
-    p.add_argument("--class-weight-power", type=float, default=0.5)
+    p.add_argument("--class-weight-power", type=float, default=0.3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workdir", default="/work/skin-run")
