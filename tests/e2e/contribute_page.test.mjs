@@ -54,10 +54,14 @@ async function cameraSizedPhotos(page, names, dir) {
 }
 
 /** 22 photos (20 with a record, 2 without), records, opt-out for patients 3 and 7, config. */
-async function buildInputs(page) {
+async function buildInputs(context) {
   const photos = path.join(workdir, "photos");
   fs.mkdirSync(photos);
-  await cameraSizedPhotos(page, hamImages().slice(0, 22), photos);
+  // A page of its own, closed afterwards: 22 canvases of 3000×2250 leave its renderer heavy,
+  // and the page under test should start clean.
+  const maker = await context.newPage();
+  await cameraSizedPhotos(maker, hamImages().slice(0, 22), photos);
+  await maker.close();
   const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name"];
   for (let i = 1; i <= 20; i++) {
     const file = `photo-${String(i).padStart(2, "0")}.jpg`;
@@ -86,11 +90,14 @@ const doneCount = (page) => page.$eval("#progress", (p) => p.value);
 test("contributor flow: workers, review, reload mid-batch, sealed bundle opens with hifu", { skip: hamImages().length < 22 && "needs ../shared HAM10000" }, async () => {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
-  const { photos } = await buildInputs(page);
+  // This test takes the fallback path (one Blob, downloaded): hide the File System Access API,
+  // whose save dialog cannot be answered headless. The streamed path has its own test below.
+  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
+  const { photos } = await buildInputs(context);
   const log = watch(page, server.origin);
   const requests = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
-  await page.goto(`${server.origin}/contribute.html`);
+  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
   await page.waitForSelector("body[data-state=ready]");
 
   await page.setInputFiles("#config", path.join(workdir, "site.conf"));
@@ -109,7 +116,7 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   await page.waitForFunction(() => document.querySelector("#progress").value >= 4, null, { timeout: 120_000 });
   const beforeReload = await doneCount(page);
   assert.ok(beforeReload < 18, `the reload must happen mid-batch (done ${beforeReload})`);
-  await page.reload();
+  await page.reload({ waitUntil: "domcontentloaded" });
   await page.waitForSelector("#progress-panel:not([hidden])");
   await page.waitForSelector("#resumed:not([hidden])");
   const resumedText = await page.textContent("#resumed");
@@ -202,7 +209,7 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
   const log = watch(page, server.origin);
   const requests = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method() }));
-  await page.goto(`${server.origin}/contribute.html`);
+  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
   await page.waitForSelector("body[data-state=ready]");
   await page.setInputFiles("#config", path.join(dir, "site.conf"));
   await page.setInputFiles("#records", path.join(dir, "records.csv"));
@@ -252,7 +259,7 @@ test("contributor page in Japanese on a phone-width screen", async () => {
   const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
   const log = watch(page, server.origin);
-  await page.goto(`${server.origin}/contribute.html`);
+  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
   await page.waitForSelector("body[data-state=ready]");
   assert.equal(await page.textContent("h1"), "hifu — 提供バンドルの作成");
   assert.equal(await page.$eval(".lang-select", (s) => s.value), "ja");

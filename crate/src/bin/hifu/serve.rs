@@ -60,19 +60,24 @@ pub fn run(args: Args) -> ExitCode {
     let _ = std::io::stdout().flush();
 
     for request in server.incoming_requests() {
-        // tiny_http leaves the body out of HEAD responses itself.
-        let response = match request.method() {
-            Method::Get | Method::Head => match lookup(request.url()) {
-                Some((body, mime)) => respond(200, body.into_owned(), &mime),
-                None => respond(404, b"not found\n".to_vec(), "text/plain; charset=utf-8"),
-            },
-            _ => respond(
-                405,
-                b"method not allowed\n".to_vec(),
-                "text/plain; charset=utf-8",
-            ),
-        };
-        let _ = request.respond(response);
+        // One thread per request: writing a response blocks until the client reads it, and a
+        // page that stops reading (navigated away mid-download of the wasm or a model) must
+        // not hold up every other request.
+        std::thread::spawn(move || {
+            // tiny_http leaves the body out of HEAD responses itself.
+            let response = match request.method() {
+                Method::Get | Method::Head => match lookup(request.url()) {
+                    Some((body, mime)) => respond(200, body.into_owned(), &mime),
+                    None => respond(404, b"not found\n".to_vec(), "text/plain; charset=utf-8"),
+                },
+                _ => respond(
+                    405,
+                    b"method not allowed\n".to_vec(),
+                    "text/plain; charset=utf-8",
+                ),
+            };
+            let _ = request.respond(response);
+        });
     }
     ExitCode::SUCCESS
 }
