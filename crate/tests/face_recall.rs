@@ -4,29 +4,18 @@
 //! rate over all of HAM10000) come from `cargo run --release -p hifu --example face_eval`.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use hifu::face::eval::Tally;
-use hifu::face::Detector;
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-fn detector() -> Detector {
-    let weights = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/yunet_n.safetensors"),
-    )
-    .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
-    Detector::from_safetensors(&weights).unwrap()
-}
 
 #[test]
 fn recall_by_face_size_on_labelled_photos() {
-    let detector = detector();
+    let detector = common::face_detector();
     let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();
-    let mut csv = csv::Reader::from_path(shared().join("faces/boxes.csv")).unwrap();
+    let mut csv = csv::Reader::from_path(common::shared().join("faces/boxes.csv")).unwrap();
     for row in csv.records() {
         let row = row.unwrap();
         let b = [1, 2, 3, 4].map(|i| row[i].parse::<f32>().unwrap());
@@ -35,7 +24,7 @@ fn recall_by_face_size_on_labelled_photos() {
     assert_eq!(truth.values().map(Vec::len).sum::<usize>(), 371);
     let mut tally = Tally::default();
     for (file, boxes) in &truth {
-        let photo = image::open(shared().join("faces/images").join(file))
+        let photo = image::open(common::shared().join("faces/images").join(file))
             .unwrap()
             .to_rgb8();
         tally.add(boxes, &detector.detect(&photo).unwrap(), 0.5);
@@ -61,7 +50,7 @@ fn recall_by_face_size_on_labelled_photos() {
 fn finds_no_face_in_flat_or_noisy_images() {
     // (dogs.jpg is no negative for YuNet: it boxes both dog faces at 0.84–0.90, like the
     // reference; over-redacting a dog is harmless.)
-    let detector = detector();
+    let detector = common::face_detector();
     let grey = image::RgbImage::from_pixel(800, 600, image::Rgb([128, 128, 128]));
     assert!(detector.detect(&grey).unwrap().is_empty());
     let mut state = 0x2545_f491_u32;
@@ -77,8 +66,8 @@ fn finds_no_face_in_flat_or_noisy_images() {
 
 #[test]
 fn finds_the_face_in_every_sampled_portrait() {
-    let detector = detector();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared().join("faces/lfw"))
+    let detector = common::face_detector();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(common::shared().join("faces/lfw"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();

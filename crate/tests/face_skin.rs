@@ -5,23 +5,12 @@
 //! Needs models/face/yunet_n.safetensors (scripts/convert-yunet) and ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use hifu::face::gate::is_full_face;
-use hifu::face::Detector;
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-}
-
-fn detector() -> Detector {
-    let weights = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/yunet_n.safetensors"),
-    )
-    .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
-    Detector::from_safetensors(&weights).unwrap()
-}
 
 fn sorted(dir: PathBuf) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -34,7 +23,8 @@ fn sorted(dir: PathBuf) -> Vec<PathBuf> {
 
 fn held_out_skin_photos() -> Vec<PathBuf> {
     let mut lesion: HashMap<String, u32> = HashMap::new();
-    let mut meta = csv::Reader::from_path(shared().join("data/ham10000/metadata.csv")).unwrap();
+    let mut meta =
+        csv::Reader::from_path(common::shared().join("data/ham10000/metadata.csv")).unwrap();
     for r in meta.records() {
         let r = r.unwrap();
         lesion.insert(
@@ -42,7 +32,7 @@ fn held_out_skin_photos() -> Vec<PathBuf> {
             r[0].trim_start_matches("HAM_").parse().unwrap(),
         );
     }
-    sorted(shared().join("data/ham10000/images"))
+    sorted(common::shared().join("data/ham10000/images"))
         .into_iter()
         .filter(|p| lesion[p.file_stem().unwrap().to_str().unwrap()] % 2 == 1)
         .collect()
@@ -52,7 +42,7 @@ fn held_out_skin_photos() -> Vec<PathBuf> {
 fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
     let held_out = held_out_skin_photos();
     let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 400).collect();
-    let detector = detector();
+    let detector = common::face_detector();
     let flagged: Vec<String> = sample
         .iter()
         .filter(|p| {
@@ -83,7 +73,7 @@ fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
 fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
     let held_out = held_out_skin_photos();
     let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 40).collect();
-    let detector = detector();
+    let detector = common::face_detector();
     let flagged: Vec<String> = sample
         .iter()
         .filter(|p| {
@@ -109,8 +99,8 @@ fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
 
 #[test]
 fn every_held_out_portrait_is_still_caught() {
-    let detector = detector();
-    let lfw = sorted(shared().join("faces/lfw"));
+    let detector = common::face_detector();
+    let lfw = sorted(common::shared().join("faces/lfw"));
     let held_out: Vec<&PathBuf> = lfw.iter().step_by(5).collect();
     let mut missed = Vec::new();
     for p in &held_out {
@@ -130,8 +120,8 @@ fn every_held_out_portrait_is_still_caught() {
 
 #[test]
 fn held_out_portraits_are_excluded_as_full_faces() {
-    let detector = detector();
-    let lfw = sorted(shared().join("faces/lfw"));
+    let detector = common::face_detector();
+    let lfw = sorted(common::shared().join("faces/lfw"));
     let sample: Vec<&PathBuf> = lfw.iter().step_by(5).step_by(4).collect();
     let gated = sample
         .iter()

@@ -9,7 +9,7 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
 use super::bias::add_bias_act;
-use super::contiguous_f32;
+use super::{contiguous_f32, out_len};
 
 /// `x` (N, Cin, H, W) conv `w` (Cout, Cin, 3, 3), padding 1, plus `bias` (Cout), then ReLU when
 /// `relu`. Same result as candle's `conv2d(w, 1, stride, 1, 1)` followed by the bias and ReLU.
@@ -39,11 +39,6 @@ pub fn conv2d_3x3(
         .contiguous()?;
     let y = w2.matmul(&cols)?.reshape((n, cout, oh, ow))?;
     add_bias_act(&y, bias, relu)
-}
-
-/// Output size of a 3×3 window with padding 1.
-fn out_len(len: usize, stride: usize) -> usize {
-    len.saturating_sub(1) / stride + 1
 }
 
 struct Im2Col {

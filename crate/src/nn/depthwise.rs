@@ -8,6 +8,8 @@
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
+use super::out_len;
+
 /// Depthwise 3×3 convolution, padding 1: `x` is (N, C, H, W) f32, `w` is (C, 1, 3, 3).
 /// Same result as `x.conv2d(w, 1, stride, 1, C)`.
 pub fn conv2d_dw3x3(x: &Tensor, w: &Tensor, stride: usize) -> candle_core::Result<Tensor> {
@@ -53,11 +55,6 @@ struct DepthwiseOp {
     input_bias: Option<Vec<f32>>,
     bias: Option<Vec<f32>>,
     relu: bool,
-}
-
-/// Output size of a 3×3 window with padding 1.
-fn out_len(len: usize, stride: usize) -> usize {
-    len.saturating_sub(1) / stride + 1
 }
 
 impl CustomOp2 for DepthwiseOp {

@@ -11,6 +11,11 @@ pub mod pool;
 
 use candle_core::{CpuStorage, Layout};
 
+/// Output length of a 3×3 window with padding 1 along an axis of `len` values.
+pub(crate) fn out_len(len: usize, stride: usize) -> usize {
+    len.saturating_sub(1) / stride + 1
+}
+
 /// The f32 values of a contiguous tensor, or an error naming the kernel that needed them.
 pub(crate) fn contiguous_f32<'a>(
     storage: &'a CpuStorage,

@@ -187,3 +187,17 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// `../shared` beside the checkout: data and weights the tests read in place, never copied in.
+pub fn shared() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}
+
+/// The production face detector (YuNet + verifier) from the converted weights.
+pub fn face_detector() -> hifu::face::Detector {
+    let weights = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/yunet_n.safetensors"),
+    )
+    .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
+    hifu::face::Detector::from_safetensors(&weights).unwrap()
+}
