@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(usize::MAX);
     let weights = std::fs::read("models/face/yunet_n.safetensors")?;
     let mut config = hifu::face::DetectorConfig::default();
+    let mut verifier_config = hifu::face::verifier::VerifierConfig::default();
     // Overrides for tuning runs: FACE_EVAL_SET="nms_iou=0.45,containment=0.8,...".
     for kv in std::env::var("FACE_EVAL_SET")
         .unwrap_or_default()
@@ -46,13 +47,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "coarse_side" => config.coarse_side = v as usize,
             "base_side" => config.base_side = v as usize,
             "overlap" => config.overlap = v as usize,
+            "trusted_score" => verifier_config.trusted_score = v,
+            "min_extent" => verifier_config.min_extent = v,
+            "verifier_threshold" => verifier_config.threshold = v,
             _ => return Err(format!("unknown setting {k}").into()),
         }
     }
     let model = hifu::face::yunet::YuNet::from_safetensors(&weights, Default::default())?;
     let mut detector = Detector::new(model, config);
     if std::env::var_os("FACE_EVAL_NO_VERIFIER").is_none() {
-        detector = detector.with_verifier(hifu::face::verifier::Verifier::embedded()?);
+        let verifier = hifu::face::verifier::Verifier::embedded()?.with_config(verifier_config);
+        detector = detector.with_verifier(verifier);
     }
 
     let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();

@@ -16,6 +16,7 @@ use image::{imageops, RgbImage};
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::input::bgr_tensor;
+use super::resample::resize_rgb;
 use super::verifier::Verifier;
 use super::yunet::YuNet;
 use super::FaceError;
@@ -112,16 +113,24 @@ impl Detector {
             return Ok(Vec::new());
         }
         let mut faces = Vec::new();
-        for scale in self.scales(w, h) {
+        let mut scales = self.scales(w, h);
+        scales.sort_by(|a, b| b.total_cmp(a));
+        // Finest first, each level below full size shrunk from the previous one rather than
+        // from the photo: shrinking a 12-megapixel photo four times was a third of the time.
+        let mut previous: Option<RgbImage> = None;
+        for scale in scales {
             let sw = ((w as f32 * scale).round() as u32).max(1);
             let sh = ((h as f32 * scale).round() as u32).max(1);
-            let scaled;
-            let view = if sw as usize == w && sh as usize == h {
-                photo
+            let level = if (sw as usize, sh as usize) == (w, h) {
+                None
             } else {
-                scaled = imageops::resize(photo, sw, sh, imageops::FilterType::Triangle);
-                &scaled
+                let source = match &previous {
+                    Some(p) if p.width() >= sw && p.height() >= sh => p,
+                    _ => photo,
+                };
+                Some(resize_rgb(source, sw, sh))
             };
+            let view = level.as_ref().unwrap_or(photo);
             // The exact per-axis factors, so boxes map back without drift.
             let (fx, fy) = (sw as f32 / w as f32, sh as f32 / h as f32);
             for (x0, y0, tw, th) in tiles(
@@ -143,6 +152,10 @@ impl Detector {
                     m.landmarks = m.landmarks.map(|[x, y]| [x / fx, y / fy]);
                     faces.push(m);
                 }
+            }
+            // An upscaled level is never a source: shrinking it would only blur the photo.
+            if scale < 1.0 {
+                previous = level;
             }
         }
         let mut faces = nms(faces, self.config.nms_iou, self.config.containment);

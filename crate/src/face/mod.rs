@@ -6,6 +6,7 @@ pub mod detect;
 pub mod eval;
 pub mod gate;
 pub mod input;
+pub mod resample;
 pub mod step;
 pub mod verifier;
 pub mod yunet;

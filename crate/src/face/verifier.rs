@@ -96,6 +96,12 @@ impl Verifier {
         Verifier::new(vb, VerifierConfig::default())
     }
 
+    /// The same network with other decision settings (thresholds, extent, margin).
+    pub fn with_config(mut self, config: VerifierConfig) -> Self {
+        self.config = config;
+        self
+    }
+
     pub fn config(&self) -> &VerifierConfig {
         &self.config
     }
