@@ -47,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "coarse_side" => config.coarse_side = v as usize,
             "base_side" => config.base_side = v as usize,
             "overlap" => config.overlap = v as usize,
+            "tile" => config.tile = v as usize,
             "trusted_score" => verifier_config.trusted_score = v,
             "min_extent" => verifier_config.min_extent = v,
             "verifier_threshold" => verifier_config.threshold = v,
