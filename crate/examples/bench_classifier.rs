@@ -9,6 +9,8 @@ use std::path::Path;
 use hifu::skin::{classify_bytes, preprocess, SkinModel};
 use hifu::Limits;
 
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "common/timing.rs"]
 mod timing;
 

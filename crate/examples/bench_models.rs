@@ -13,6 +13,8 @@ use hifu::nn::depthwise::conv2d_dw3x3;
 use hifu::skin::model::SkinNet;
 use hifu::skin::SkinConfig;
 
+#[path = "common/allocator.rs"]
+mod allocator;
 #[path = "common/timing.rs"]
 mod timing;
 

@@ -8,6 +8,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 ensure_toolchain() {
     rustup target list --installed | grep -qx wasm32-unknown-unknown \
         || rustup target add wasm32-unknown-unknown
+    # The CLI's allocator (mimalloc) compiles a little C.
+    command -v cc >/dev/null || apt_install gcc libc6-dev
 }
 
 # The cargo target folder (CARGO_TARGET_DIR when set, else the workspace's target/).
