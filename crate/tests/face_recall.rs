@@ -33,9 +33,10 @@ fn recall_by_face_size_on_labelled_photos() {
     // The reference model cannot reach 0.95 here: onnxruntime on the same photos and protocol
     // (IoU ≥ 0.5) finds 0.861 of the faces ≥ 16 px in one pass at native size and 0.886 at
     // native + 2× (tests/parity/yunet/reference_recall.py). Most misses are 16–25 px WIDER
-    // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.886.
+    // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.910
+    // and its redaction covers 0.905 (floors leave two faces of slack for other CPUs' rounding).
     assert!(
-        tally.recall_at_least(16.0) >= 0.88,
+        tally.recall_at_least(16.0) >= 0.90,
         "recall ≥16 px {}",
         tally.recall_at_least(16.0)
     );
@@ -43,7 +44,12 @@ fn recall_by_face_size_on_labelled_photos() {
         tally.recall_at_least(64.0) >= 0.99,
         "every face ≥ 64 px is found"
     );
-    assert!(tally.precision() >= 0.7, "precision {}", tally.precision());
+    assert!(
+        tally.coverage_at_least(16.0) >= 0.895,
+        "redaction covers faces ≥16 px: {}",
+        tally.coverage_at_least(16.0)
+    );
+    assert!(tally.precision() >= 0.75, "precision {}", tally.precision());
 }
 
 #[test]
