@@ -13,6 +13,7 @@
 
 use candle_core::Tensor;
 use image::{imageops, RgbImage};
+use zeroize::Zeroize;
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::input::bgr_tensor;
@@ -141,7 +142,10 @@ impl Detector {
             ) {
                 let tile =
                     imageops::crop_imm(view, x0 as u32, y0 as u32, tw as u32, th as u32).to_image();
-                for f in self.detect_padded(tile.as_raw(), tw, th)? {
+                let found = self.detect_padded(tile.as_raw(), tw, th);
+                // Tiles and levels copy the patient's photo: wipe them (a tile also on error).
+                tile.into_raw().zeroize();
+                for f in found? {
                     let mut m = f.mapped(x0 as f32, y0 as f32, 1.0);
                     m.bbox = [
                         m.bbox[0] / fx,
@@ -154,9 +158,17 @@ impl Detector {
                 }
             }
             // An upscaled level is never a source: shrinking it would only blur the photo.
-            if scale < 1.0 {
-                previous = level;
+            let spent = if scale < 1.0 {
+                std::mem::replace(&mut previous, level)
+            } else {
+                level
+            };
+            if let Some(spent) = spent {
+                spent.into_raw().zeroize();
             }
+        }
+        if let Some(last) = previous {
+            last.into_raw().zeroize();
         }
         let mut faces = nms(faces, self.config.nms_iou, self.config.containment);
         for f in &mut faces {
