@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startServer, launchBrowser, hifuBinary, root } from "./serve.mjs";
+import { startServer, launchBrowser, hifuBinary, openPage, root } from "./serve.mjs";
 import { HAM, hamImages, watch } from "./photos.mjs";
 
 const screenshots = path.join(root, "tests/e2e/screenshots");
@@ -97,7 +97,7 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   const log = watch(page, server.origin);
   const requests = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
-  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
+  await openPage(page, `${server.origin}/contribute.html`);
   await page.waitForSelector("body[data-state=ready]");
 
   await page.setInputFiles("#config", path.join(workdir, "site.conf"));
@@ -209,7 +209,7 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
   const log = watch(page, server.origin);
   const requests = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method() }));
-  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
+  await openPage(page, `${server.origin}/contribute.html`);
   await page.waitForSelector("body[data-state=ready]");
   await page.setInputFiles("#config", path.join(dir, "site.conf"));
   await page.setInputFiles("#records", path.join(dir, "records.csv"));
@@ -259,7 +259,7 @@ test("contributor page in Japanese on a phone-width screen", async () => {
   const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();
   const log = watch(page, server.origin);
-  await page.goto(`${server.origin}/contribute.html`, { waitUntil: "domcontentloaded" });
+  await openPage(page, `${server.origin}/contribute.html`);
   await page.waitForSelector("body[data-state=ready]");
   assert.equal(await page.textContent("h1"), "hifu — 提供バンドルの作成");
   assert.equal(await page.$eval(".lang-select", (s) => s.value), "ja");
