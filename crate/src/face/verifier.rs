@@ -96,9 +96,14 @@ impl Verifier {
         Verifier::new(vb, VerifierConfig::default())
     }
 
-    /// The same network with other decision settings (thresholds, extent, margin).
+    /// The same network with other decision settings (thresholds, extent, margin); the
+    /// network's own shape (`input`, `channels`) stays what its weights were built with.
     pub fn with_config(mut self, config: VerifierConfig) -> Self {
-        self.config = config;
+        self.config = VerifierConfig {
+            input: self.config.input,
+            channels: self.config.channels,
+            ..config
+        };
         self
     }
 

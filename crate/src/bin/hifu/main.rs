@@ -13,6 +13,7 @@ mod scrub;
 mod serve;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 // candle allocates a new buffer for every layer's output. glibc's malloc serves buffers that
 // large straight from mmap and unmaps them on free, so every YuNet pass paid for page faults
@@ -20,7 +21,6 @@ use clap::{Parser, Subcommand};
 // keeps freed pages for reuse). See BENCHMARKS.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
