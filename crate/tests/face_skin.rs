@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use hifu::face::gate::is_full_face;
+use image::RgbImage;
 
 fn sorted(dir: PathBuf) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -38,21 +39,24 @@ fn held_out_skin_photos() -> Vec<PathBuf> {
         .collect()
 }
 
+/// The photos of `sample` (each as `view` makes it) on which the detector finds any face.
+fn with_a_face_box(sample: &[&PathBuf], view: impl Fn(RgbImage) -> RgbImage) -> Vec<String> {
+    let detector = common::face_detector();
+    sample
+        .iter()
+        .filter(|p| {
+            let photo = view(image::open(p).unwrap().to_rgb8());
+            !detector.detect(&photo).unwrap().is_empty()
+        })
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
 #[test]
 fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
     let held_out = held_out_skin_photos();
     let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 400).collect();
-    let detector = common::face_detector();
-    let flagged: Vec<String> = sample
-        .iter()
-        .filter(|p| {
-            !detector
-                .detect(&image::open(p).unwrap().to_rgb8())
-                .unwrap()
-                .is_empty()
-        })
-        .map(|p| p.display().to_string())
-        .collect();
+    let flagged = with_a_face_box(&sample, |photo| photo);
     let rate = flagged.len() as f32 / sample.len() as f32;
     println!(
         "{} of {} skin photos flagged ({:.2} %): {flagged:?}",
@@ -73,17 +77,9 @@ fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
 fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
     let held_out = held_out_skin_photos();
     let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 40).collect();
-    let detector = common::face_detector();
-    let flagged: Vec<String> = sample
-        .iter()
-        .filter(|p| {
-            let photo = image::open(p).unwrap().to_rgb8();
-            let photo =
-                image::imageops::resize(&photo, 1600, 1200, image::imageops::FilterType::Triangle);
-            !detector.detect(&photo).unwrap().is_empty()
-        })
-        .map(|p| p.display().to_string())
-        .collect();
+    let flagged = with_a_face_box(&sample, |photo| {
+        image::imageops::resize(&photo, 1600, 1200, image::imageops::FilterType::Triangle)
+    });
     println!(
         "{} of {} camera-sized skin photos flagged: {flagged:?}",
         flagged.len(),
