@@ -51,9 +51,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "base_side" => config.base_side = v as usize,
             "overlap" => config.overlap = v as usize,
             "tile" => config.tile = v as usize,
-            "trusted_score" => verifier_config.trusted_score = v,
             "min_extent" => verifier_config.min_extent = v,
             "verifier_threshold" => verifier_config.threshold = v,
+            "large_extent" => verifier_config.large_extent = v,
+            "small_threshold" => verifier_config.small_threshold = v,
             _ => return Err(format!("unknown setting {k}").into()),
         }
     }

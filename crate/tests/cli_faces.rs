@@ -6,6 +6,8 @@
 //! and the converted weights `models/face/yunet_n.safetensors` (scripts/convert-yunet).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,9 +15,7 @@ const HIFU: &str = env!("CARGO_BIN_EXE_hifu");
 const GROUP_PHOTO: &str = "2008_002470.jpg";
 
 fn shared_photo() -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/faces/images")
-        .join(GROUP_PHOTO);
+    let path = common::shared().join("faces/images").join(GROUP_PHOTO);
     assert!(
         path.is_file(),
         "{} missing: ../shared must sit beside the checkout",

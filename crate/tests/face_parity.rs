@@ -8,7 +8,9 @@
 //! Needs models/face/yunet_n.safetensors (scripts/convert-yunet) and ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use hifu::face::input::bgr_tensor;
@@ -25,10 +27,6 @@ const PHOTOS: [(&str, &str, usize); 3] = [
     ("lfw", "faces/lfw/Aaron_Guiel_0001.jpg", 1),
 ];
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn subsampled_rgb(path: &Path, step: usize) -> (Vec<u8>, usize, usize) {
     let img = image::open(path).unwrap().to_rgb8();
     let (w, h) = (img.width() as usize, img.height() as usize);
@@ -44,11 +42,8 @@ fn subsampled_rgb(path: &Path, step: usize) -> (Vec<u8>, usize, usize) {
 
 #[test]
 fn candle_matches_onnxruntime_on_raw_maps() {
-    let root = repo();
-    let weights = std::fs::read(root.join("models/face/yunet_n.safetensors"))
-        .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
-    let model = YuNet::from_safetensors(&weights, YuNetConfig::default()).unwrap();
-    let reference_path = root.join("tests/parity/yunet/reference.safetensors");
+    let model = YuNet::from_safetensors(&common::yunet_weights(), YuNetConfig::default()).unwrap();
+    let reference_path = common::repo().join("tests/parity/yunet/reference.safetensors");
     let reference = candle_core::safetensors::load(&reference_path, &Device::Cpu).unwrap();
     let bytes = std::fs::read(&reference_path).unwrap();
     let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
@@ -56,7 +51,7 @@ fn candle_matches_onnxruntime_on_raw_maps() {
 
     let mut worst = 0f32;
     for (name, rel, step) in PHOTOS {
-        let (rgb, w, h) = subsampled_rgb(&root.join("..").join("shared").join(rel), step);
+        let (rgb, w, h) = subsampled_rgb(&common::shared().join(rel), step);
         let input = bgr_tensor(&rgb, w, h).unwrap();
         let info: serde_json::Value = serde_json::from_str(&meta[name]).unwrap();
         let sum = input

@@ -3,24 +3,19 @@
 //! Needs models/face/yunet_n.safetensors (scripts/convert-yunet) and ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use hifu::face::{FaceOptions, FaceStep};
 use hifu::redact::{RedactMode, FILL_RGB};
 use hifu::scrub::scrub_with;
 use hifu::{OutputKind, ScrubOptions, Status};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn weights() -> Vec<u8> {
-    std::fs::read(root().join("models/face/yunet_n.safetensors"))
-        .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet")
+    common::yunet_weights()
 }
 
 fn photo(rel: &str) -> Vec<u8> {
-    std::fs::read(root().join("../shared").join(rel)).unwrap()
+    std::fs::read(common::shared().join(rel)).unwrap()
 }
 
 fn step(options: FaceOptions) -> FaceStep {

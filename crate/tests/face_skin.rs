@@ -76,7 +76,7 @@ fn at_most_one_percent_of_held_out_skin_photos_get_a_face_box() {
 #[test]
 fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
     let held_out = held_out_skin_photos();
-    let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 40).collect();
+    let sample: Vec<&PathBuf> = held_out.iter().step_by(held_out.len() / 100).collect();
     let flagged = with_a_face_box(&sample, |photo| {
         image::imageops::resize(&photo, 1600, 1200, image::imageops::FilterType::Triangle)
     });
@@ -86,7 +86,7 @@ fn camera_sized_held_out_skin_photos_rarely_get_a_face_box() {
         sample.len()
     );
     assert!(
-        flagged.len() <= 1,
+        flagged.len() as f32 <= 0.01 * sample.len() as f32,
         "{} of {} camera-sized skin photos get a face box: {flagged:?}",
         flagged.len(),
         sample.len()

@@ -70,7 +70,7 @@ impl Detector {
         }
     }
 
-    /// Adds the second-stage check on large candidate boxes (see [`Verifier`]).
+    /// Adds the second-stage check on candidate boxes (see [`Verifier`]).
     pub fn with_verifier(mut self, verifier: Verifier) -> Self {
         self.verifier = Some(verifier);
         self

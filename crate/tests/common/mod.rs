@@ -193,11 +193,18 @@ pub fn shared() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
 }
 
+/// The repository root (the workspace), for models/ and tests/ files outside the crate.
+pub fn repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The converted YuNet weights (made at set-up time, never committed).
+pub fn yunet_weights() -> Vec<u8> {
+    std::fs::read(repo().join("models/face/yunet_n.safetensors"))
+        .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet")
+}
+
 /// The production face detector (YuNet + verifier) from the converted weights.
 pub fn face_detector() -> hifu::face::Detector {
-    let weights = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/yunet_n.safetensors"),
-    )
-    .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet");
-    hifu::face::Detector::from_safetensors(&weights).unwrap()
+    hifu::face::Detector::from_safetensors(&yunet_weights()).unwrap()
 }
