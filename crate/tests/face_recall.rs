@@ -33,10 +33,12 @@ fn recall_by_face_size_on_labelled_photos() {
     // The reference model cannot reach 0.95 here: onnxruntime on the same photos and protocol
     // (IoU ≥ 0.5) finds 0.861 of the faces ≥ 16 px in one pass at native size and 0.886 at
     // native + 2× (tests/parity/yunet/reference_recall.py). Most misses are 16–25 px WIDER
-    // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.910
-    // and its redaction covers 0.905 (floors leave two faces of slack for other CPUs' rounding).
+    // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.925
+    // and its redaction covers 0.925 (floors leave two faces of slack for other CPUs' rounding).
+    // Precision is 0.59: the score-0.4 threshold and looser NMS also box hands and faces the
+    // labels leave out, harmless over-redaction in a scene; skin photos are face_skin.rs's job.
     assert!(
-        tally.recall_at_least(16.0) >= 0.90,
+        tally.recall_at_least(16.0) >= 0.915,
         "recall ≥16 px {}",
         tally.recall_at_least(16.0)
     );
@@ -45,11 +47,11 @@ fn recall_by_face_size_on_labelled_photos() {
         "every face ≥ 64 px is found"
     );
     assert!(
-        tally.coverage_at_least(16.0) >= 0.895,
+        tally.coverage_at_least(16.0) >= 0.915,
         "redaction covers faces ≥16 px: {}",
         tally.coverage_at_least(16.0)
     );
-    assert!(tally.precision() >= 0.75, "precision {}", tally.precision());
+    assert!(tally.precision() >= 0.55, "precision {}", tally.precision());
 }
 
 #[test]

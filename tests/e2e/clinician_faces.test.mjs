@@ -92,7 +92,7 @@ test("a group photo: faces listed, counted, outlined and filled", { skip: !haveI
   assert.equal(truth.length, 6);
   assert.ok(faces.length >= 5, `the detector found ${faces.length} of 6 faces`);
   for (const f of faces) {
-    assert.ok(f.width > 10 && f.height > 10 && f.score >= 0.5 && f.score <= 1, JSON.stringify(f));
+    assert.ok(f.width > 10 && f.height > 10 && f.score >= 0.4 && f.score <= 1, JSON.stringify(f));
     assert.equal(f.landmarks.length, 5);
   }
   assert.match(await page.textContent("#faces"), new RegExp(`^${faces.length} face\\(s\\) found`));
