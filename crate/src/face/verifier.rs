@@ -22,6 +22,7 @@
 use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::{Conv2d, Conv2dConfig, Linear, VarBuilder};
 use image::{imageops, RgbImage};
+use zeroize::Zeroize;
 
 use super::boxes::Face;
 use crate::nn::out_len;
@@ -148,12 +149,16 @@ impl Verifier {
             (r.y1 - r.y0) as u32,
         );
         let side = self.config.input as u32;
-        let small = imageops::resize(&view.to_image(), side, side, imageops::FilterType::Triangle);
+        // The region is a copy of a face: wiped after use, like the pyramid's levels.
+        let region = view.to_image();
+        let small = imageops::resize(&region, side, side, imageops::FilterType::Triangle);
+        region.into_raw().zeroize();
         let data: Vec<f32> = small
             .as_raw()
             .iter()
             .map(|&v| f32::from(v) / 255.0)
             .collect();
+        small.into_raw().zeroize();
         let s = self.config.input;
         Ok(Some(
             Tensor::from_vec(data, (s, s, 3), &Device::Cpu)?
