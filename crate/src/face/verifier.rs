@@ -172,9 +172,9 @@ impl Verifier {
         extent(face, width, height) >= self.config.min_extent
     }
 
-    /// The face probability a judged box needs to be kept.
-    fn needed(&self, face: &Face, width: u32, height: u32) -> f32 {
-        if extent(face, width, height) >= self.config.large_extent {
+    /// The face probability a judged box spanning `extent` of the photo needs to be kept.
+    fn needed(&self, extent: f32) -> f32 {
+        if extent >= self.config.large_extent {
             self.config.threshold
         } else {
             self.config.small_threshold
@@ -185,7 +185,8 @@ impl Verifier {
     pub fn filter(&self, photo: &RgbImage, faces: Vec<Face>) -> Result<Vec<Face>> {
         let mut kept = Vec::with_capacity(faces.len());
         for face in faces {
-            if !self.judges(&face, photo.width(), photo.height()) {
+            let share = extent(&face, photo.width(), photo.height());
+            if share < self.config.min_extent {
                 kept.push(face);
                 continue;
             }
@@ -195,11 +196,12 @@ impl Verifier {
                 continue;
             };
             let logit = self.logits(&crop.unsqueeze(0)?)?.to_vec1::<f32>()?;
+            // No logit back (never expected): keep the box, as for a degenerate crop.
             let p = logit
                 .first()
                 .map(|l| 1.0 / (1.0 + (-l).exp()))
-                .unwrap_or(0.0);
-            if p >= self.needed(&face, photo.width(), photo.height()) {
+                .unwrap_or(1.0);
+            if p >= self.needed(share) {
                 kept.push(face);
             }
         }
@@ -234,7 +236,8 @@ mod tests {
             );
             cin = c;
         }
-        let features = cin * 4 * 4;
+        let side = (0..config.channels.len()).fold(config.input, |s, _| out_len(s, 2));
+        let features = cin * side * side;
         let head = Tensor::zeros((1, features), DType::F32, &dev).unwrap();
         tensors.insert("head.weight".into(), head);
         let logit = (p / (1.0 - p)).ln();
