@@ -18,8 +18,8 @@ export interface InitOptions {
   wasmUrl?: string | URL;
   /** Folder with skin.safetensors, calibration.json, labels.json (default: /models/skin/ next to hifu.js's folder). */
   modelBase?: string | URL;
-  /** The face detector weights (default: models/face/yunet_n.safetensors next to hifu.js). */
-  faceWeightsUrl?: string | URL;
+  /** Folder with the face detector weights, yunet_n.safetensors and centerface.safetensors (default: models/face/ next to hifu.js). */
+  faceModelBase?: string | URL;
 }
 
 /** Loads the wasm once; later calls return the same promise. */
@@ -64,6 +64,9 @@ export interface Abstention {
   ood_score: number;
   ood_max_score: number;
   ood_kind: "mahalanobis" | "energy" | "max_logit";
+  /** The skin-photo discriminator's score and threshold (higher = less like a skin photo). */
+  discriminator_score?: number;
+  discriminator_max_score?: number;
 }
 
 export interface HeatMap {
@@ -73,8 +76,25 @@ export interface HeatMap {
   class: string;
   /** Row-major, 0 (no evidence) – 255 (strongest). */
   values: number[];
-  /** The square of the upright photo the map covers, in photo pixels. */
-  crop: { x: number; y: number; side: number };
+  /** The region of the upright photo the map covers, in photo pixels (the whole photo). */
+  region: { x: number; y: number; width: number; height: number };
+}
+
+/** An operating point chosen on validation, checked on this photo. */
+export interface Alert {
+  /** "melanoma" or "malignant". */
+  name: string;
+  en: string;
+  ja: string;
+  /** Class codes whose calibrated probabilities are summed. */
+  classes: string[];
+  threshold: number;
+  /** On the validation photos: share of these lesions that raise it, of the others that do not. */
+  sensitivity: number;
+  specificity: number;
+  /** This photo's summed probability, and whether it reaches the threshold. */
+  probability: number;
+  raised: boolean;
 }
 
 /** Decision support, not a diagnosis. */
@@ -82,6 +102,7 @@ export interface Classification {
   /** Every class, most probable first. */
   classes: ClassProbability[];
   abstention: Abstention;
+  alerts: Alert[];
   heat_map: HeatMap;
 }
 
@@ -91,5 +112,5 @@ export interface Classifier {
 
 /** Builds the classifier once from the model files; rejects with code "model.missing" if absent. */
 export function loadClassifier(modelBase?: string | URL): Promise<Classifier>;
-/** Classifies one photo (pass the scrubbed image). */
+/** Classifies one photo: pass the original bytes (decoded upright in memory, never sent). */
 export function classify(bytes: Uint8Array, options?: { modelBase?: string | URL }): Promise<Classification>;

@@ -10,7 +10,7 @@ use std::path::Path;
 use candle_core::{Device, Tensor};
 use hifu::face::yunet::{YuNet, YuNetConfig};
 use hifu::nn::depthwise::conv2d_dw3x3;
-use hifu::skin::model::SkinNet;
+use hifu::skin::model::{Lite0, Lite0Config};
 use hifu::skin::SkinConfig;
 
 #[path = "common/allocator.rs"]
@@ -55,9 +55,9 @@ fn main() {
     )
     .expect("config");
     let size = config.preprocessing.size;
-    let net = SkinNet::from_safetensors(
+    let net = Lite0::from_safetensors(
         &std::fs::read(dir.join("skin.safetensors")).expect("weights"),
-        &config.model.widths,
+        &Lite0Config::default(),
         config.classes.len(),
         size,
     )

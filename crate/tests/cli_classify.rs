@@ -41,7 +41,8 @@ fn json_lists_every_class_sorted_with_the_abstention() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], true);
     let classes = v["classification"]["classes"].as_array().unwrap();
-    assert_eq!(classes.len(), 7);
+    assert_eq!(classes.len(), 8, "seven lesion types and `other`");
+    assert_eq!(v["classification"]["alerts"].as_array().unwrap().len(), 2);
     let probs: Vec<f64> = classes
         .iter()
         .map(|c| c["probability"].as_f64().unwrap())

@@ -1,12 +1,12 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! SkinNet in candle vs PyTorch on the same exported weights.
+//! EfficientNet-Lite0 in candle vs PyTorch on the same exported weights.
 //!
 //! Expected values: `tests/parity/skin/reference.json`, produced by
 //! `/work/venv-torch/bin/python tests/parity/skin/make_reference.py` (PyTorch, float32, CPU,
 //! `scripts/train/prep.py` preprocessing, Pillow JPEG decoding) from `models/skin/`. Rerun it
 //! whenever the weights change. Fixtures: one synthetic photo defined by a formula (same
-//! pixels in both languages) and the HAM10000 photos named in `tests/parity/skin/fixtures.txt`,
-//! read from `../shared/data/ham10000/images` (not committed).
+//! pixels in both languages) and the dermoscopic and clinical photos named in
+//! `tests/parity/skin/fixtures.txt`, read from `../shared/data` (not committed).
 //!
 //! JPEG decoders differ: the crate's (zune-jpeg via `image`) and Pillow's (libjpeg-turbo) give
 //! pixels that differ by a level here and there, which moves logits by ~1e-2 — more than the
@@ -163,8 +163,8 @@ fn network_matches_pytorch_on_a_synthetic_photo() {
 }
 
 #[test]
-fn network_matches_pytorch_on_ham10000_photos() {
-    let images = repo().join("../shared/data/ham10000/images");
+fn network_matches_pytorch_on_skin_photos() {
+    let images = repo().join("../shared/data");
     if !images.is_dir() {
         eprintln!(
             "skipping: {} not found (read-only data, not in the repo)",
@@ -178,7 +178,7 @@ fn network_matches_pytorch_on_ham10000_photos() {
     let mut checked = 0;
     for expected in fixtures.iter().filter(|f| f["name"] != "synthetic") {
         let name = expected["name"].as_str().unwrap();
-        let bytes = std::fs::read(images.join(format!("{name}.jpg"))).unwrap();
+        let bytes = std::fs::read(images.join(name)).unwrap();
         let pixels = hifu::skin::upright_pixels(&bytes, &Limits::default()).unwrap();
         // The reference ran on the pixels this decoder produced (see dump_decoded_fixtures);
         // a different sum means the decoder changed, not the network.
@@ -200,14 +200,14 @@ fn network_matches_pytorch_on_ham10000_photos() {
 #[ignore]
 fn dump_decoded_fixtures() {
     let dir = PathBuf::from(std::env::var("HIFU_SKIN_DUMP").unwrap());
-    let images = repo().join("../shared/data/ham10000/images");
+    let images = repo().join("../shared/data");
     let names = std::fs::read_to_string(repo().join("tests/parity/skin/fixtures.txt")).unwrap();
     for name in names.lines().filter(|l| !l.is_empty()) {
-        let bytes = std::fs::read(images.join(format!("{name}.jpg"))).unwrap();
+        let bytes = std::fs::read(images.join(name)).unwrap();
         let pixels = hifu::skin::upright_pixels(&bytes, &Limits::default()).unwrap();
         assert_eq!(pixels.channels(), 3);
         let mut ppm = format!("P6\n{} {}\n255\n", pixels.width(), pixels.height()).into_bytes();
         ppm.extend_from_slice(pixels.samples());
-        std::fs::write(dir.join(format!("{name}.ppm")), ppm).unwrap();
+        std::fs::write(dir.join(format!("{}.ppm", name.replace('/', "_"))), ppm).unwrap();
     }
 }

@@ -1,12 +1,13 @@
-"""Loads HAM10000 once into memory, in the two forms training needs.
+"""Loads every photo of sources.all_rows() once into memory, in the two forms training needs.
 
-- train frames: the whole 200x150 photo area-resized to (4S/3) x S, uint8, NCHW. Augmentation
-  samples a rotated/scaled/shifted S x S window from it (so crops can reach the photo's sides).
-- eval inputs: the exact inference preprocessing (prep.to_input without the normalisation),
-  float32 in [0, 1], NCHW — val/test numbers are computed on what the crate will compute.
-Cached as .npy under the work dir (keyed by S), so calibrate/evaluate start in seconds.
+- frames: the whole photo area-resized (squashed) to FRAME x FRAME, uint8, NCHW. Augmentation
+  samples a rotated/zoomed/shifted SIZE x SIZE view of it.
+- evals (validation and test rows only): the exact inference preprocessing of prep.to_input
+  (the whole photo area-resized to SIZE x SIZE) before normalisation, as uint8-exact float32
+  0..1, NCHW: the numbers computed on them are what the crate computes.
+Cached as .npy under the work dir (keyed by the sizes), so calibrate/evaluate start in seconds.
 """
-import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +15,10 @@ from PIL import Image
 from threadpoolctl import threadpool_limits
 
 import prep
+import sources
 
-CLASSES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = ROOT.parent / "shared/data/ham10000"
-SPLIT = ROOT / "models/skin/split.csv"
-
-
-def read_split(path=SPLIT):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+CLASSES = sources.CLASSES
+FRAME = 256
 
 
 def load_rgb(path) -> np.ndarray:
@@ -31,35 +26,46 @@ def load_rgb(path) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def build(size: int, data_dir=DEFAULT_DATA, cache_dir=None):
-    rows = read_split()
-    cache = Path(cache_dir) / f"ham_{size}" if cache_dir else None
-    if cache and (cache / "eval.npy").exists():
-        frames = np.load(cache / "frames.npy", mmap_mode=None)
-        evals = np.load(cache / "eval.npy")
+def build(size: int, cache_dir, frame=FRAME):
+    """(rows, frames, evals, eval_index, labels, split, source) for every taking-part photo;
+    evals[eval_index[i]] is row i's eval input (-1 for training rows)."""
+    rows = sources.all_rows()
+    cache = Path(cache_dir) / f"data_{frame}_{size}"
+    key = [r["path"] for r in rows]
+    if (cache / "rows.json").exists() and json.loads((cache / "rows.json").read_text()) == key:
+        frames = np.load(cache / "frames.npy")
+        evals = np.load(cache / "evals.npy")
     else:
-        fw = size * 4 // 3
-        frames = np.empty((len(rows), 3, size, fw), np.uint8)
-        evals = np.empty((len(rows), 3, size, size), np.float32)
+        frames = np.empty((len(rows), 3, frame, frame), np.uint8)
+        n_eval = sum(r["split"] != "train" for r in rows)
+        evals = np.empty((n_eval, 3, size, size), np.float32)
+        k = 0
         for i, r in enumerate(rows):
-            with threadpool_limits(1):  # tiny matmuls: BLAS threads only contend
-                rgb = load_rgb(Path(data_dir) / "images" / f"{r['image_id']}.jpg")
-                frame = prep.area_resize(rgb, fw, size)
-                square = prep.area_resize(prep.centre_square(rgb), size, size)
-            frames[i] = np.clip(np.rint(frame), 0, 255).astype(np.uint8).transpose(2, 0, 1)
-            evals[i] = (square / 255.0).transpose(2, 0, 1)
+            with threadpool_limits(1):  # small matmuls: BLAS threads only contend
+                rgb = load_rgb(sources.DATA / r["path"])
+                frames[i] = np.clip(np.rint(prep.area_resize(rgb, frame, frame)), 0, 255).astype(np.uint8).transpose(2, 0, 1)
+                if r["split"] != "train":
+                    evals[k] = (prep.area_resize(rgb, size, size) / 255.0).transpose(2, 0, 1)
+                    k += 1
             if i % 2000 == 0:
                 print(f"  loaded {i}/{len(rows)}", flush=True)
-        if cache:
-            cache.mkdir(parents=True, exist_ok=True)
-            np.save(cache / "frames.npy", frames)
-            np.save(cache / "eval.npy", evals)
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(cache / "frames.npy", frames)
+        np.save(cache / "evals.npy", evals)
+        (cache / "rows.json").write_text(json.dumps(key))
+    eval_index = np.full(len(rows), -1, np.int64)
+    eval_rows = [i for i, r in enumerate(rows) if r["split"] != "train"]
+    eval_index[eval_rows] = np.arange(len(eval_rows))
     labels = np.array([CLASSES.index(r["dx"]) for r in rows], np.int64)
     split = np.array([r["split"] for r in rows])
-    ids = [r["image_id"] for r in rows]
-    return frames, evals, labels, split, ids
+    source = np.array([r["source"] for r in rows])
+    return rows, frames, evals, eval_index, labels, split, source
 
 
-def channel_stats(frames: np.ndarray, mask: np.ndarray):
-    x = frames[mask].astype(np.float64) / 255.0
-    return x.mean(axis=(0, 2, 3)).tolist(), x.std(axis=(0, 2, 3)).tolist()
+def eval_images(paths, size):
+    """Eval inputs (0..1 float32 NCHW) for photos outside the table (faces, scenes)."""
+    out = np.empty((len(paths), 3, size, size), np.float32)
+    for i, p in enumerate(paths):
+        with threadpool_limits(1):
+            out[i] = (prep.area_resize(load_rgb(p), size, size) / 255.0).transpose(2, 0, 1)
+    return out

@@ -3,12 +3,14 @@
 
     python scripts/train/evaluate.py --workdir /work/skin-run
 
-Runs the shipped artefacts (skin.safetensors + calibration.json), not the training checkpoint,
-and writes models/skin/metrics.json, confusion_matrix.png, reliability.png.
+Runs the shipped artefacts (skin.safetensors with its int8 weights restored as the crate does,
+calibration.json), not the training checkpoint, and writes models/skin/metrics.json,
+confusion_matrix.png and reliability.png. Test sets: the HAM10000 lesion split, the MED-NODE
+file split, and the SD-198 / DermNet folders held out whole (sources.py); faces and scenes for
+the OOD gate: every 5th LFW portrait (from the 1st) and the even-numbered ../shared/faces/images photos.
 """
 import argparse
 import json
-from pathlib import Path
 
 import matplotlib
 
@@ -21,9 +23,8 @@ from safetensors.torch import load_file
 from sklearn.metrics import confusion_matrix, roc_auc_score
 
 import data
-from calibrate import FACES, OUT, folded_outputs, image_inputs, ood_scores
-from model import FoldedSkinNet
-from train import normalise
+from calibrate import OUT, negatives, outputs
+from lite0 import FoldedLite0, restore
 
 
 def ece(probs: np.ndarray, y: np.ndarray, bins=15):
@@ -40,6 +41,56 @@ def ece(probs: np.ndarray, y: np.ndarray, bins=15):
     return float(total), rows
 
 
+def mahalanobis(feats, t):
+    z = (feats - t["ood.center"]) @ t["ood.projection"].T
+    d = z[:, None, :] - t["ood.class_means"][None]
+    return torch.einsum("nkc,cd,nkd->nk", d, t["ood.precision"], d).min(dim=1).values
+
+
+def ood_score(calib, logits, feats, t):
+    kind = calib["ood"]["score"]
+    if kind == "mahalanobis":
+        return mahalanobis(feats, t).numpy()
+    if kind == "energy":
+        return (-torch.logsumexp(logits, 1)).numpy()
+    return (-logits.max(1).values).numpy()
+
+
+def accepted_as_skin(calib, logits, feats, t):
+    """Both gates as the crate applies them: the distance score and the discriminator."""
+    ok = ood_score(calib, logits, feats, t) <= calib["ood"]["max_score"]
+    disc = calib["ood"].get("discriminator")
+    if disc is not None:
+        d = (feats @ t["ood.discriminator.weight"] + t["ood.discriminator.bias"]).numpy()
+        ok &= d <= disc["max_score"]
+    return ok
+
+
+def class_metrics(y, p, present):
+    """Per-class sensitivity/specificity/AUC over the classes present in y."""
+    pred = p.argmax(1)
+    out = {}
+    for k in present:
+        pos = y == k
+        out[data.CLASSES[k]] = {"n": int(pos.sum()), "sensitivity": float((pred[pos] == k).mean()),
+                                "specificity": float((pred[~pos] != k).mean()) if (~pos).any() else None,
+                                "auc_ovr": float(roc_auc_score(pos, p[:, k])) if 0 < pos.sum() < len(y) else None}
+    return out
+
+
+def alert_metrics(points, y, p):
+    out = {}
+    for pt in points:
+        idx = [data.CLASSES.index(c) for c in pt["classes"]]
+        score, pos = p[:, idx].sum(1), np.isin(y, idx)
+        if pos.any() and (~pos).any():
+            out[pt["name"]] = {"threshold": pt["threshold"], "n_positive": int(pos.sum()),
+                               "sensitivity": float((score[pos] >= pt["threshold"]).mean()),
+                               "specificity": float((score[~pos] < pt["threshold"]).mean()),
+                               "auc": float(roc_auc_score(pos, score))}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workdir", default="/work/skin-run")
@@ -48,75 +99,87 @@ def main():
     torch.set_num_threads(args.threads)
 
     calib = json.loads((OUT / "calibration.json").read_text())
-    pre = calib["preprocessing"]
-    size, mean, std, T = pre["size"], pre["mean"], pre["std"], calib["temperature"]
-    tensors = load_file(OUT / "skin.safetensors")
-    net = FoldedSkinNet(tensors).eval()
-    _, evals, labels, split, ids = data.build(size, cache_dir=args.workdir)
-    idx = np.where(split == "test")[0]
-    x = normalise(torch.from_numpy(evals[idx]), mean, std)
-    y = labels[idx]
-    logits, feats = folded_outputs(net, x)
+    size, T = calib["preprocessing"]["size"], calib["temperature"]
+    t = restore(load_file(OUT / "skin.safetensors"))
+    net = FoldedLite0(t).eval()
+    rows, _, evals, eval_index, labels, split, source = data.build(size, args.workdir)
+    te = np.where(split == "test")[0]
+    logits, feats = outputs(net, evals[eval_index[te]])
+    y, src = labels[te], source[te]
     p_raw = F.softmax(logits, 1).numpy()
-    p_cal = F.softmax(logits / T, 1).numpy()
-    pred = p_cal.argmax(1)
-    classes = calib["classes"]
-    cm = confusion_matrix(y, pred, labels=range(len(classes)))
-    per_class = {}
-    for k, c in enumerate(classes):
-        tp, fn = cm[k, k], cm[k].sum() - cm[k, k]
-        fp = cm[:, k].sum() - tp
-        tn = cm.sum() - tp - fn - fp
-        per_class[c] = {"n": int(cm[k].sum()), "sensitivity": float(tp / (tp + fn)), "specificity": float(tn / (tn + fp)),
-                        "auc_ovr": float(roc_auc_score(y == k, p_cal[:, k]))}
-    mel = classes.index("mel")
-    ece_raw, _ = ece(p_raw, y)
-    ece_cal, rows_cal = ece(p_cal, y)
-    _, rows_raw = ece(p_raw, y)
-
-    conf = p_cal.max(1)
+    p = F.softmax(logits / T, 1).numpy()
+    conf, pred = p.max(1), p.argmax(1)
     sure = conf >= calib["not_sure"]["min_confidence"]
-    means, precision = tensors["ood.class_means"], tensors["ood.precision"]
-    name, thr = calib["ood"]["score"], calib["ood"]["max_score"]
-    s_test = ood_scores(logits, feats, means, precision)[name].numpy()
-    ood = {"test_skin_accepted": float((s_test <= thr).mean())}
-    for sub in ("images", "lfw"):
-        paths = sorted((FACES / sub).glob("*.jpg"))
-        fl, ff = folded_outputs(net, image_inputs(paths, size, mean, std))
-        s = ood_scores(fl, ff, means, precision)[name].numpy()
-        ood[f"faces_{sub}_rejected"] = float((s > thr).mean())
-        ood[f"faces_{sub}_n"] = len(paths)
-        ood[f"faces_{sub}_auroc"] = float(roc_auc_score(np.r_[np.zeros(len(s_test)), np.ones(len(s))], np.r_[s_test, s]))
+    skin = accepted_as_skin(calib, logits, feats, t)
+    other = data.CLASSES.index("other")
+    mel, nv = data.CLASSES.index("mel"), data.CLASSES.index("nv")
 
-    metrics = {
-        "split": "test", "n": int(len(y)),
-        "accuracy": float((pred == y).mean()),
-        "balanced_accuracy": float(np.mean([per_class[c]["sensitivity"] for c in classes])),
-        "macro_auc_ovr": float(roc_auc_score(y, p_cal, multi_class="ovr", average="macro")),
-        "melanoma_vs_rest_auc": float(roc_auc_score(y == mel, p_cal[:, mel])),
-        "ece15_before_temperature": ece_raw, "ece15_after_temperature": ece_cal,
-        "nll_before_temperature": float(F.cross_entropy(logits, torch.from_numpy(y)).item()),
-        "nll_after_temperature": float(F.cross_entropy(logits / T, torch.from_numpy(y)).item()),
-        "per_class": per_class, "confusion_matrix": cm.tolist(),
-        "not_sure": {"coverage": float(sure.mean()), "selective_accuracy": float((pred[sure] == y[sure]).mean())},
-        "ood": ood,
+    def subset(mask):
+        ys, ps = y[mask], p[mask]
+        present = sorted(set(ys.tolist()))
+        per = class_metrics(ys, ps, present)
+        out = {"n": int(mask.sum()), "accuracy": float((ps.argmax(1) == ys).mean()),
+               "balanced_accuracy": float(np.mean([per[data.CLASSES[k]]["sensitivity"] for k in present])),
+               "per_class": per, "alerts": alert_metrics(calib["operating_points"], ys, ps),
+               "ood_accepted": float(skin[mask].mean()),
+               "not_sure_coverage": float(sure[mask].mean())}
+        if len(present) > 2:
+            cols = present
+            pp = ps[:, cols] / ps[:, cols].sum(1, keepdims=True)
+            out["macro_auc_ovr"] = float(roc_auc_score(ys, pp, multi_class="ovr", labels=cols, average="macro"))
+        if mel in present and (ys != mel).any():
+            out["melanoma_vs_rest_auc"] = float(roc_auc_score(ys == mel, ps[:, mel]))
+        return out
+
+    ham = src == "ham10000"
+    clinical = ~ham
+    metrics = {"split": "test (evaluated once)", "n": int(len(y)), "ham10000": subset(ham), "clinical": subset(clinical)}
+    for s in ("mednode", "sd198", "dermnet"):
+        metrics[s] = subset(src == s)
+    mn = src == "mednode"
+    metrics["mednode"]["melanoma_vs_naevus_auc"] = float(roc_auc_score(y[mn] == mel, p[mn, mel]))
+    # Non-tumour conditions (the `other` folders held out whole): how often a confident
+    # suggestion of one of the seven lesion types, or any malignancy alert, is given.
+    nt = clinical & (y == other)
+    confident_tumour = skin & sure & (pred != other)
+    malignant_alert = next(a for a in calib["operating_points"] if a["name"] == "malignant")
+    mal_idx = [data.CLASSES.index(c) for c in malignant_alert["classes"]]
+    metrics["non_tumour_clinical"] = {
+        "n": int(nt.sum()), "folders": sorted({rows[i]["folder"] for i in te[nt]}),
+        "confident_lesion_suggestion": float(confident_tumour[nt].mean()),
+        "confident_malignant_suggestion": float((confident_tumour & np.isin(pred, mal_idx))[nt].mean()),
+        "malignancy_alert_raised": float((skin & (p[:, mal_idx].sum(1) >= malignant_alert["threshold"]))[nt].mean()),
+        "answered_other": float((pred == other)[nt].mean()),
     }
+    e_raw, rows_raw = ece(p_raw, y)
+    e_cal, rows_cal = ece(p, y)
+    metrics["ece15_before_temperature"], metrics["ece15_after_temperature"] = e_raw, e_cal
+    metrics["ece15_after_temperature_ham10000"] = ece(p[ham], y[ham])[0]
+    metrics["nll_after_temperature"] = float(F.cross_entropy(logits / T, torch.from_numpy(y)).item())
+    neg = {}
+    for kind, paths in negatives("test").items():
+        lo, fe = outputs(net, data.eval_images(paths, size))
+        neg[kind] = {"n": len(paths), "rejected": float((~accepted_as_skin(calib, lo, fe, t)).mean())}
+    metrics["ood_negatives_test"] = neg
+    cm = confusion_matrix(y, pred, labels=range(len(data.CLASSES)))
+    metrics["confusion_matrix"] = {"classes": list(data.CLASSES), "rows_true_cols_predicted": cm.tolist()}
     (OUT / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    print(json.dumps({k: v for k, v in metrics.items() if k not in ("per_class", "confusion_matrix")}, indent=1))
-    for c in classes:
-        print(c, per_class[c])
+    brief = {k: {kk: vv for kk, vv in v.items() if kk not in ("per_class",)} if isinstance(v, dict) else v
+             for k, v in metrics.items() if k != "confusion_matrix"}
+    print(json.dumps(brief, indent=1))
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, mat, title, fmt in ((axes[0], cm, "counts", "d"),
-                                (axes[1], cm / cm.sum(1, keepdims=True), "row-normalised (recall)", ".2f")):
+    n = len(data.CLASSES)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    for ax, mat, title, fmt in ((axes[0], cm, "counts", "d"), (axes[1], norm, "row-normalised (recall)", ".2f")):
         ax.imshow(mat, cmap="Blues")
-        ax.set_xticks(range(7), classes)
-        ax.set_yticks(range(7), classes)
+        ax.set_xticks(range(n), data.CLASSES)
+        ax.set_yticks(range(n), data.CLASSES)
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.set_title(f"SkinNet test confusion matrix, {title}")
-        for i in range(7):
-            for j in range(7):
+        ax.set_title(f"test confusion matrix (all sources), {title}")
+        for i in range(n):
+            for j in range(n):
                 v = mat[i, j]
                 ax.text(j, i, format(v, fmt), ha="center", va="center",
                         color="white" if v > mat.max() * 0.6 else "black", fontsize=8)
@@ -125,11 +188,11 @@ def main():
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.plot([0, 1], [0, 1], "k--", lw=1)
-    for rows, lab in ((rows_raw, f"before T (ECE {ece_raw:.3f})"), (rows_cal, f"after T={T:.2f} (ECE {ece_cal:.3f})")):
-        ax.plot([r[4] for r in rows], [r[3] for r in rows], "o-", label=lab)
+    for r, lab in ((rows_raw, f"before T (ECE {e_raw:.3f})"), (rows_cal, f"after T={T:.2f} (ECE {e_cal:.3f})")):
+        ax.plot([q[4] for q in r], [q[3] for q in r], "o-", label=lab)
     ax.set_xlabel("mean top-1 confidence (15 bins)")
     ax.set_ylabel("accuracy")
-    ax.set_title("SkinNet reliability, test split")
+    ax.set_title("EfficientNet-Lite0 reliability, test split")
     ax.legend()
     fig.tight_layout()
     fig.savefig(OUT / "reliability.png", dpi=90)

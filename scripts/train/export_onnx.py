@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """models/skin/skin.onnx from the committed models/skin/skin.safetensors (for benchmarks:
-onnxruntime native / onnxruntime-web). Not committed: 4.7 MB, and reproducible from the
-safetensors with this script (needs torch + onnx + onnxruntime from requirements.txt).
+onnxruntime native / onnxruntime-web). Not committed: reproducible from the safetensors with
+this script (needs torch + onnx + onnxruntime from requirements.txt). The int8 weights are
+restored to float32, as the crate does at load time.
 
     /work/venv-torch/bin/python scripts/train/export_onnx.py
 """
@@ -12,14 +13,23 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
-from model import FoldedSkinNet
+from lite0 import FoldedLite0, restore
 
 OUT = Path(__file__).resolve().parents[2] / "models/skin"
 
 
+class LogitsOnly(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
 def export(out_dir=OUT):
     size = json.loads((out_dir / "calibration.json").read_text())["preprocessing"]["size"]
-    net = FoldedSkinNet(load_file(out_dir / "skin.safetensors")).eval()
+    net = LogitsOnly(FoldedLite0(restore(load_file(out_dir / "skin.safetensors")))).eval()
     dummy = torch.zeros(1, 3, size, size)
     torch.onnx.export(net, dummy, out_dir / "skin.onnx", input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False)

@@ -3,11 +3,11 @@
 The Rust side (crate/src/skin/preprocess.rs) implements the same arithmetic; keep them in step.
 
     photo (RGB, any size, orientation already applied)
-      -> centre square crop: side = min(w, h), offset = ((w - side) // 2, (h - side) // 2)
-      -> area resize to SIZE x SIZE (each output pixel is the coverage-weighted mean of the
-         input pixels under its footprint; anti-aliased for any downscale, no library resampler
-         so both languages compute the same numbers)
-      -> x = (v / 255 - mean[c]) / std[c], CHW float32
+      -> the whole photo area-resized (squashed) to SIZE x SIZE (each output pixel is the
+         coverage-weighted mean of the input pixels under its footprint; anti-aliased for any
+         downscale, no library resampler so both languages compute the same numbers). The whole
+         photo, not a centre crop: a clinical close-up's lesion is not always in the middle.
+      -> x = (v / 255 - mean[c]) / std[c], CHW float32 (Lite0: mean 127/255, std 128/255)
 """
 import functools
 
@@ -27,13 +27,6 @@ def area_weights(n_in: int, n_out: int) -> np.ndarray:
     return w
 
 
-def centre_square(rgb: np.ndarray) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    side = min(w, h)
-    y0, x0 = (h - side) // 2, (w - side) // 2
-    return rgb[y0:y0 + side, x0:x0 + side]
-
-
 def area_resize(rgb: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
     """HWC uint8/float -> HWC float64, resized by area averaging."""
     h, w = rgb.shape[:2]
@@ -46,6 +39,6 @@ def area_resize(rgb: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
 
 def to_input(rgb: np.ndarray, size: int, mean, std) -> np.ndarray:
     """The exact inference preprocessing: HWC uint8 RGB -> CHW float32 normalised."""
-    sq = area_resize(centre_square(rgb), size, size) / 255.0
+    sq = area_resize(rgb, size, size) / 255.0
     x = (sq - np.asarray(mean)) / np.asarray(std)
     return x.transpose(2, 0, 1).astype(np.float32)

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::config::{Label, OodScore};
+use super::config::{Label, OodScore, OperatingPoint};
 use super::model::Forward;
-use super::preprocess::Crop;
+use super::preprocess::Region;
 use super::{SkinError, SkinModel};
 
 /// One class with its temperature-calibrated probability.
@@ -26,7 +26,7 @@ pub enum Decision {
     Confident,
     /// The top class is below the calibrated confidence threshold.
     NotSure,
-    /// The photo does not look like the dermoscopic lesion photos the model was trained on.
+    /// The photo does not look like the skin photos the model was trained on.
     NotSkin,
 }
 
@@ -43,9 +43,15 @@ pub struct Abstention {
     pub ood_score: f32,
     pub ood_max_score: f32,
     pub ood_kind: OodScore,
+    /// The discriminator's score and threshold (higher = less like a skin photo), when the
+    /// model has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discriminator_score: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discriminator_max_score: Option<f32>,
 }
 
-/// Class activation map of the top class: `width × height` cells over the analysed square,
+/// Class activation map of the top class: `width × height` cells over the analysed region,
 /// 0 (no evidence) to 255 (strongest evidence), row-major.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HeatMap {
@@ -53,8 +59,20 @@ pub struct HeatMap {
     pub height: usize,
     pub class: String,
     pub values: Vec<u8>,
-    /// The square of the (upright) photo the map covers, in photo pixels.
-    pub crop: Crop,
+    /// The region of the (upright) photo the map covers, in photo pixels: the whole photo.
+    pub region: Region,
+}
+
+/// An operating point checked on this photo: whether its summed probability reaches the
+/// threshold chosen on validation, and what that threshold catches there.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Alert {
+    #[serde(flatten)]
+    pub point: OperatingPoint,
+    /// The summed calibrated probability of the point's classes for this photo.
+    pub probability: f32,
+    /// `probability ≥ threshold` (never raised for a photo judged not to be skin).
+    pub raised: bool,
 }
 
 /// The classifier's full answer for one photo.
@@ -63,6 +81,8 @@ pub struct Classification {
     /// Every class, most probable first.
     pub classes: Vec<ClassProbability>,
     pub abstention: Abstention,
+    /// One entry per operating point in calibration.json (melanoma, any malignant class).
+    pub alerts: Vec<Alert>,
     pub heat_map: HeatMap,
 }
 
@@ -104,7 +124,7 @@ fn log_sum_exp(v: &[f32]) -> f32 {
 pub(crate) fn build(
     model: &SkinModel,
     forward: &Forward,
-    crop: Crop,
+    region: Region,
 ) -> Result<Classification, SkinError> {
     let config = &model.config;
     let probs = calibrated_softmax(&forward.logits, config.temperature);
@@ -150,11 +170,27 @@ pub(crate) fn build(
     };
     let min_confidence = config.not_sure.min_confidence;
     let ood_max_score = config.ood.max_score;
-    let (decision, reason) = if ood_score.is_nan() || ood_score > ood_max_score {
+    let discriminator_max_score = config.ood.discriminator.as_ref().map(|d| d.max_score);
+    let discriminator_score = match discriminator_max_score {
+        Some(_) => Some(model.net.discriminator(&forward.pooled)?.ok_or_else(|| {
+            SkinError::Config {
+                file: "calibration.json",
+                detail: "it sets a discriminator threshold but skin.safetensors has no \
+                         ood.discriminator weights: export both with scripts/train/calibrate.py"
+                    .into(),
+            }
+        })?),
+        None => None,
+    };
+    let portrait_or_scene = match (discriminator_score, discriminator_max_score) {
+        (Some(score), Some(max)) => score.is_nan() || score > max,
+        _ => false,
+    };
+    let (decision, reason) = if ood_score.is_nan() || ood_score > ood_max_score || portrait_or_scene {
         (
             Decision::NotSkin,
-            "This does not look like a dermoscopic skin-lesion photo (the kind the model was \
-             trained on): no suggestion is given"
+            "This does not look like a photo of skin (the kind the model was trained on: \
+             dermoscopic or clinical close-ups): no suggestion is given"
                 .to_string(),
         )
     } else if top.probability < min_confidence {
@@ -179,8 +215,27 @@ pub(crate) fn build(
         )
     };
 
+    let alerts = config
+        .operating_points
+        .iter()
+        .map(|point| {
+            let probability: f32 = config
+                .classes
+                .iter()
+                .zip(&probs)
+                .filter(|(code, _)| point.classes.contains(code))
+                .map(|(_, p)| p)
+                .sum();
+            Alert {
+                raised: decision != Decision::NotSkin && probability >= point.threshold,
+                point: point.clone(),
+                probability,
+            }
+        })
+        .collect();
     let (height, width, raw) = model.net.cam(forward, top_index)?;
     Ok(Classification {
+        alerts,
         classes,
         abstention: Abstention {
             decision,
@@ -190,13 +245,15 @@ pub(crate) fn build(
             ood_score,
             ood_max_score,
             ood_kind: config.ood.score,
+            discriminator_score,
+            discriminator_max_score,
         },
         heat_map: HeatMap {
             width,
             height,
             class: top.code,
             values: cam_to_u8(&raw),
-            crop,
+            region,
         },
     })
 }

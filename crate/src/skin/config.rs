@@ -1,5 +1,5 @@
 //! The settings that travel with the weights: `models/skin/calibration.json` (classes,
-//! architecture widths, preprocessing, temperature, abstention thresholds) and
+//! architecture, preprocessing, temperature, abstention thresholds, operating points) and
 //! `models/skin/labels.json` (names and malignancy per class). Both are written by
 //! `scripts/train/calibrate.py`.
 
@@ -18,18 +18,41 @@ pub struct SkinConfig {
     pub temperature: f32,
     pub not_sure: NotSure,
     pub ood: Ood,
+    /// Alerts raised on the summed calibrated probability of some classes (melanoma; any
+    /// malignant class), each at a threshold chosen on validation for a target sensitivity.
+    #[serde(default)]
+    pub operating_points: Vec<OperatingPoint>,
+}
+
+/// One alert's threshold and what it means, measured on the validation split.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct OperatingPoint {
+    /// A stable name (`melanoma`, `malignant`).
+    pub name: String,
+    pub en: String,
+    pub ja: String,
+    /// Class codes whose probabilities are summed.
+    pub classes: Vec<String>,
+    /// Raised when the summed probability is at least this.
+    pub threshold: f32,
+    /// Share of validation photos of these classes that raise it, and of the others that do not.
+    pub sensitivity: f32,
+    pub specificity: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ModelConfig {
-    /// Channels of the four stages; each stage is two 3×3 convs (stride 2, then 1).
-    pub widths: Vec<usize>,
+    /// The network the weights are for; only `EfficientNet-Lite0` runs here.
+    pub architecture: String,
 }
+
+/// The architecture [`super::model::Lite0`] implements.
+pub const ARCHITECTURE: &str = "EfficientNet-Lite0";
 
 /// How a photo becomes the network input (see `preprocess.rs` and `scripts/train/prep.py`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Preprocessing {
-    /// The network sees a `size × size` centre square.
+    /// The network sees the whole photo squashed to `size × size`.
     pub size: usize,
     pub mean: [f32; 3],
     pub std: [f32; 3],
@@ -45,6 +68,16 @@ pub struct NotSure {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Ood {
     pub score: OodScore,
+    pub max_score: f32,
+    /// The second gate, when the weights carry a discriminator: "not a skin photo" when its
+    /// score exceeds this.
+    #[serde(default)]
+    pub discriminator: Option<Discriminator>,
+}
+
+/// Threshold of the linear skin-photo discriminator (calibrate.py).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discriminator {
     pub max_score: f32,
 }
 
@@ -87,8 +120,11 @@ impl SkinConfig {
         if self.classes.is_empty() {
             return Err(bad("no classes"));
         }
-        if self.model.widths.is_empty() || self.model.widths.contains(&0) {
-            return Err(bad("model widths must be non-empty and positive"));
+        if self.model.architecture != ARCHITECTURE {
+            return Err(bad(&format!(
+                "the model is {:?}; this hifu runs {ARCHITECTURE}",
+                self.model.architecture
+            )));
         }
         if !(8..=1024).contains(&self.preprocessing.size) {
             return Err(bad("input size must be 8–1024 pixels"));
@@ -103,6 +139,14 @@ impl SkinConfig {
         }
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(bad("temperature must be positive"));
+        }
+        for op in &self.operating_points {
+            if op.classes.is_empty() || op.classes.iter().any(|c| !self.classes.contains(c)) {
+                return Err(bad(&format!("operating point {} names unknown classes", op.name)));
+            }
+            if !(0.0..=1.0).contains(&op.threshold) {
+                return Err(bad(&format!("operating point {} threshold must be 0–1", op.name)));
+            }
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum SkinError {
     #[error(
-        "The classifier weights are unreadable or do not match SkinNet ({detail}): \
+        "The classifier weights are unreadable or do not match EfficientNet-Lite0 ({detail}): \
          reinstall models/skin/skin.safetensors from the release"
     )]
     Weights { detail: String },

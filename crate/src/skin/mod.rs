@@ -1,17 +1,19 @@
-//! Skin-lesion classifier: SkinNet, a plain 8-conv CNN trained on HAM10000 (Tschandl et al.,
-//! Sci. Data 5, 180161, 2018, doi:10.1038/sdata.2018.161, CC BY-NC 4.0), run with candle.
+//! Skin-lesion classifier: EfficientNet-Lite0 (ImageNet-pretrained) fine-tuned on HAM10000
+//! dermoscopy (Tschandl et al., Sci. Data 5, 180161, 2018, doi:10.1038/sdata.2018.161, CC BY-NC
+//! 4.0) and clinical photos (MED-NODE, SD-198, DermNet NZ), run with candle.
 //!
-//! Reference implementation and training: `scripts/train/` (`model.py` defines the network,
-//! `train.py` trains it, `calibrate.py` fits temperature scaling and the abstention thresholds
-//! and exports `models/skin/`). Model card: `models/skin/README.md`. Parity with PyTorch:
-//! `crate/tests/skin_parity.rs` against `tests/parity/skin/reference.json`.
+//! Reference implementation and training: `scripts/train/` (`lite0.py` defines the network,
+//! `sources.py` the data and splits, `train.py` trains it, `calibrate.py` fits temperature
+//! scaling, the abstention thresholds and the operating points and exports `models/skin/`).
+//! Model card: `models/skin/README.md`. Parity with PyTorch: `crate/tests/skin_parity.rs`
+//! against `tests/parity/skin/reference.json`.
 //!
-//! Pipeline: upright sRGB pixels → [`preprocess`] (centre square, area resize, normalise) →
-//! [`model::SkinNet`] (logits, pooled features, last feature map) → [`classify`] (calibrated
+//! Pipeline: upright sRGB pixels → [`preprocess`] (whole photo, area resize, normalise) →
+//! [`model::Lite0`] (logits, pooled features, last feature map) → [`classify`] (calibrated
 //! softmax, "not a skin photo" / "not sure" abstention, class activation map). The model is
 //! built from bytes ([`SkinModel::from_bytes`]) so the same code runs in the browser.
 //!
-//! Decision support, not a diagnosis; trained on dermoscopic images only.
+//! Decision support, not a diagnosis.
 
 pub mod classify;
 pub mod config;
@@ -27,7 +29,7 @@ use crate::decode::{self, Limits, Pixels};
 
 /// Weights + settings, ready to classify.
 pub struct SkinModel {
-    pub(crate) net: model::SkinNet,
+    pub(crate) net: model::Lite0,
     pub config: SkinConfig,
     pub labels: Vec<Label>,
 }
@@ -42,9 +44,9 @@ impl SkinModel {
     ) -> Result<SkinModel, SkinError> {
         let config = SkinConfig::from_json(calibration_json)?;
         let labels = config::labels_from_json(labels_json, &config.classes)?;
-        let net = model::SkinNet::from_safetensors(
+        let net = model::Lite0::from_safetensors(
             weights,
-            &config.model.widths,
+            &model::Lite0Config::default(),
             config.classes.len(),
             config.preprocessing.size,
         )?;
@@ -74,8 +76,8 @@ impl SkinModel {
 /// Classifies upright sRGB pixels (orientation already applied).
 pub fn classify(pixels: &Pixels, model: &SkinModel) -> Result<Classification, SkinError> {
     let forward = model.forward(pixels)?;
-    let crop = preprocess::centre_square(pixels.width(), pixels.height());
-    classify::build(model, &forward, crop)
+    let region = preprocess::analysed_region(pixels.width(), pixels.height());
+    classify::build(model, &forward, region)
 }
 
 /// Decodes photo bytes the way the scrub core does (format sniffing, limits, EXIF orientation,

@@ -1,21 +1,24 @@
-//! Photo → network input, bit-for-bit the arithmetic of `scripts/train/prep.py`:
-//! centre square crop (side = min(w, h), offset ⌊(w − side)/2⌋, ⌊(h − side)/2⌋), area resize to
-//! `size × size` (each output pixel is the coverage-weighted mean of the input pixels under its
-//! footprint, computed in f64), then `(v/255 − mean[c]) / std[c]`, CHW f32.
+//! Photo → network input, bit-for-bit the arithmetic of `scripts/train/prep.py`: the whole
+//! photo area-resized (squashed) to `size × size` (each output pixel is the coverage-weighted
+//! mean of the input pixels under its footprint, computed in f64), then
+//! `(v/255 − mean[c]) / std[c]`, CHW f32.
 //!
-//! Area averaging rather than a library resampler: it anti-aliases any downscale (phone photos
-//! are 20–40× larger than the input) and is simple enough to match exactly in both languages.
+//! The whole photo rather than a centre square: in a clinical close-up the lesion is often off
+//! centre, and the heat map then covers everything the clinician sees. Area averaging rather
+//! than a library resampler: it anti-aliases any downscale (phone photos are 20–40× larger than
+//! the input) and is simple enough to match exactly in both languages.
 
 use super::config::Preprocessing;
 use super::SkinError;
 use crate::decode::Pixels;
 
-/// The square region of the photo the network sees, in photo pixels.
+/// The region of the photo the network sees, in photo pixels (today always the whole photo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Crop {
+pub struct Region {
     pub x: u32,
     pub y: u32,
-    pub side: u32,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Where each output cell reads from: first input index and one weight per input cell.
@@ -41,19 +44,19 @@ fn area_taps(n_in: usize, n_out: usize) -> Vec<Taps> {
         .collect()
 }
 
-/// The centre square of a `width × height` photo.
-pub fn centre_square(width: u32, height: u32) -> Crop {
-    let side = width.min(height);
-    Crop {
-        x: (width - side) / 2,
-        y: (height - side) / 2,
-        side,
+/// The region of a `width × height` photo the network analyses: all of it.
+pub fn analysed_region(width: u32, height: u32) -> Region {
+    Region {
+        x: 0,
+        y: 0,
+        width,
+        height,
     }
 }
 
-/// Area-resized centre square of `pixels` as `size × size × 3` f64 RGB in 0–255, row-major.
-/// Alpha, if any, is ignored (the classifier looks at colour only).
-pub fn resized_square(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinError> {
+/// `pixels` area-resized to `size × size × 3` f64 RGB in 0–255, row-major. Alpha, if any, is
+/// ignored (the classifier looks at colour only).
+pub fn resized(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinError> {
     let (w, h) = (pixels.width(), pixels.height());
     if w == 0 || h == 0 || size == 0 {
         return Err(SkinError::EmptyImage {
@@ -61,20 +64,17 @@ pub fn resized_square(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinErro
             height: h,
         });
     }
-    let crop = centre_square(w, h);
-    let side = crop.side as usize;
+    let (w, h) = (w as usize, h as usize);
     let channels = usize::from(pixels.channels());
-    let stride = (w as usize) * channels;
-    let taps = area_taps(side, size);
+    let stride = w * channels;
+    let (rows_taps, cols_taps) = (area_taps(h, size), area_taps(w, size));
 
-    // Vertical pass: size rows × side columns × 3.
-    let mut rows = vec![0f64; size * side * 3];
-    for (out_row, tap) in rows.chunks_exact_mut(side * 3).zip(&taps) {
-        let first = crop.y as usize + tap.start;
-        let src_rows = pixels.samples().chunks_exact(stride).skip(first);
+    // Vertical pass: size rows × w columns × 3.
+    let mut rows = vec![0f64; size * w * 3];
+    for (out_row, tap) in rows.chunks_exact_mut(w * 3).zip(&rows_taps) {
+        let src_rows = pixels.samples().chunks_exact(stride).skip(tap.start);
         for (src, weight) in src_rows.zip(&tap.weights) {
-            let px = src.chunks_exact(channels).skip(crop.x as usize).take(side);
-            for (acc, p) in out_row.chunks_exact_mut(3).zip(px) {
+            for (acc, p) in out_row.chunks_exact_mut(3).zip(src.chunks_exact(channels)) {
                 for (a, v) in acc.iter_mut().zip(p) {
                     *a += weight * f64::from(*v);
                 }
@@ -83,11 +83,8 @@ pub fn resized_square(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinErro
     }
     // Horizontal pass: size × size × 3.
     let mut out = vec![0f64; size * size * 3];
-    for (out_row, row) in out
-        .chunks_exact_mut(size * 3)
-        .zip(rows.chunks_exact(side * 3))
-    {
-        for (acc, tap) in out_row.chunks_exact_mut(3).zip(&taps) {
+    for (out_row, row) in out.chunks_exact_mut(size * 3).zip(rows.chunks_exact(w * 3)) {
+        for (acc, tap) in out_row.chunks_exact_mut(3).zip(&cols_taps) {
             let src = row.chunks_exact(3).skip(tap.start);
             for (p, weight) in src.zip(&tap.weights) {
                 for (a, v) in acc.iter_mut().zip(p) {
@@ -102,7 +99,7 @@ pub fn resized_square(pixels: &Pixels, size: usize) -> Result<Vec<f64>, SkinErro
 /// The normalised CHW network input for `pixels`.
 pub fn to_input(pixels: &Pixels, prep: &Preprocessing) -> Result<Vec<f32>, SkinError> {
     let size = prep.size;
-    let square = resized_square(pixels, size)?;
+    let square = resized(pixels, size)?;
     let plane = size * size;
     let mut chw = vec![0f32; 3 * plane];
     for (c, out_plane) in chw.chunks_exact_mut(plane).enumerate() {
@@ -143,7 +140,7 @@ mod tests {
     #[test]
     fn a_solid_colour_stays_that_colour_at_any_size() {
         for (w, h) in [(200, 150), (3, 5), (1, 1), (1000, 40)] {
-            let out = resized_square(&solid(w, h, [10, 128, 250]), 96).unwrap();
+            let out = resized(&solid(w, h, [10, 128, 250]), 96).unwrap();
             for px in out.chunks_exact(3) {
                 assert!(
                     (px[0] - 10.0).abs() < 1e-9
@@ -155,25 +152,18 @@ mod tests {
     }
 
     #[test]
-    fn crop_keeps_the_centre_square_of_landscape_and_portrait() {
+    fn the_whole_photo_is_squashed_in_not_cropped() {
         assert_eq!(
-            centre_square(200, 150),
-            Crop {
-                x: 25,
-                y: 0,
-                side: 150
-            }
-        );
-        assert_eq!(
-            centre_square(150, 201),
-            Crop {
+            analysed_region(200, 150),
+            Region {
                 x: 0,
-                y: 25,
-                side: 150
+                y: 0,
+                width: 200,
+                height: 150
             }
         );
-        // the two halves of a left-black/right-white photo: the crop sees both, and only
-        // the columns inside the centre square
+        // A left-black / right-white 6×2 photo at 2×2: the left output column is the mean of
+        // input columns 0–2 (two black, one white), the right one of columns 3–5 (white).
         let mut data = Vec::new();
         for _y in 0..2 {
             for x in 0..6u32 {
@@ -181,16 +171,17 @@ mod tests {
             }
         }
         let p = Pixels::new(6, 2, 3, Zeroizing::new(data)).unwrap();
-        let out = resized_square(&p, 2).unwrap();
-        // crop is x 2..4 (all white)
-        assert!(out.iter().all(|v| (*v - 255.0).abs() < 1e-9), "{out:?}");
+        let out = resized(&p, 2).unwrap();
+        for row in out.chunks_exact(6) {
+            assert!((row[0] - 85.0).abs() < 1e-9 && (row[3] - 255.0).abs() < 1e-9, "{row:?}");
+        }
     }
 
     #[test]
     fn empty_photo_is_an_error_not_a_panic() {
         let p = Pixels::new(0, 0, 3, Zeroizing::new(vec![])).unwrap();
         assert!(matches!(
-            resized_square(&p, 96),
+            resized(&p, 96),
             Err(SkinError::EmptyImage { .. })
         ));
     }

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::face::yunet::{YuNet, YuNetConfig};
 use crate::nn::depthwise::conv2d_dw3x3;
-use crate::skin::model::SkinNet;
+use crate::skin::model::{Lite0, Lite0Config};
 use crate::skin::SkinConfig;
 
 fn bench_error(e: impl std::fmt::Display) -> JsValue {
@@ -51,7 +51,7 @@ impl YuNetBench {
 /// Skin classifier network forward (no preprocessing) on a fixed input.
 #[wasm_bindgen]
 pub struct SkinBench {
-    net: SkinNet,
+    net: Lite0,
     input: Vec<f32>,
 }
 
@@ -62,9 +62,8 @@ impl SkinBench {
     pub fn new(weights: &[u8], calibration: &str) -> Result<SkinBench, JsValue> {
         let config = SkinConfig::from_json(calibration).map_err(bench_error)?;
         let size = config.preprocessing.size;
-        let net =
-            SkinNet::from_safetensors(weights, &config.model.widths, config.classes.len(), size)
-                .map_err(bench_error)?;
+        let net = Lite0::from_safetensors(weights, &Lite0Config::default(), config.classes.len(), size)
+            .map_err(bench_error)?;
         let input = pattern(size.saturating_mul(size).saturating_mul(3), 1.0 / 128.0);
         Ok(SkinBench { net, input })
     }

@@ -4,10 +4,11 @@
     /work/venv-torch/bin/python tests/parity/skin/make_reference.py [--images DIR] [--cargo-arg ARG]...
 
 Writes reference.json beside this script. Fixtures:
-- a synthetic photo (formula below, 203x151, so the crop and the area resize are both
+- a synthetic photo (formula below, 203x151, so the squash and the area resize are both
   non-trivial) with a sample of its preprocessed input values: identical pixels in both
   languages, so preprocessing and network parity are checked without any decoder;
-- the HAM10000 photos named in fixtures.txt (read from ../shared, not committed). JPEG decoders
+- the dermoscopic and clinical photos named in fixtures.txt (paths under ../shared/data, not
+  committed). JPEG decoders
   differ (zune-jpeg in the crate, libjpeg-turbo in Pillow; ~1e-2 in the logits), so the
   reference runs on the crate's own decoded pixels: this script runs the ignored Rust test
   `dump_decoded_fixtures`, which writes them as PPM into a temporary folder. The Pillow-decoded
@@ -28,9 +29,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "scripts/train"))
 import prep  # noqa: E402
-from model import FoldedSkinNet  # noqa: E402
+from lite0 import FoldedLite0, restore  # noqa: E402
 
-FIXTURES = [l for l in (HERE / "fixtures.txt").read_text().split() if l]
+FIXTURES = [l.strip() for l in (HERE / "fixtures.txt").read_text().splitlines() if l.strip()]
 SAMPLE_POSITIONS = [(c, y, x) for c in range(3) for y, x in ((0, 0), (1, 2), (17, 40), (47, 48), (95, 95), (60, 3))]
 
 
@@ -45,18 +46,16 @@ def synthetic(w=203, h=151) -> np.ndarray:
 def run(net, calib, rgb):
     pre = calib["preprocessing"]
     x = torch.from_numpy(prep.to_input(rgb, pre["size"], pre["mean"], pre["std"]))[None]
-    h = x
-    for c in net.convs:
-        h = F.relu(c(h))
-    logits = net.classifier(h.mean(dim=(2, 3)))[0]
+    logits, _, fmap = net(x, features=True)
+    logits = logits[0]
     top = int(logits.argmax())
-    cam = torch.einsum("c,chw->hw", net.classifier.weight[top], h[0])
+    cam = torch.einsum("c,chw->hw", net.t["classifier.weight"][top], fmap[0])
     return x[0], logits, top, cam
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--images", default=str(ROOT.parent / "shared/data/ham10000/images"))
+    ap.add_argument("--data", default=str(ROOT.parent / "shared/data"))
     ap.add_argument("--cargo-arg", action="append", default=[], help="extra argument for cargo test")
     args = ap.parse_args()
     import os
@@ -66,8 +65,9 @@ def main():
     from PIL import Image
 
     calib = json.loads((ROOT / "models/skin/calibration.json").read_text())
-    net = FoldedSkinNet(load_file(ROOT / "models/skin/skin.safetensors")).eval()
-    out = {"produced_by": "tests/parity/skin/make_reference.py (PyTorch %s, float32, CPU)" % torch.__version__,
+    net = FoldedLite0(restore(load_file(ROOT / "models/skin/skin.safetensors"))).eval()
+    out = {"produced_by": "tests/parity/skin/make_reference.py (PyTorch %s, float32, CPU, "
+                          "int8 weights restored as the crate does)" % torch.__version__,
            "temperature": calib["temperature"], "fixtures": []}
     inputs = [("synthetic", synthetic(), None)]
     with tempfile.TemporaryDirectory() as dump:
@@ -75,9 +75,9 @@ def main():
                         "--ignored", "--exact", "dump_decoded_fixtures"],
                        check=True, cwd=ROOT, env={**os.environ, "HIFU_SKIN_DUMP": dump})
         for name in FIXTURES:
-            with Image.open(Path(dump) / f"{name}.ppm") as im:
+            with Image.open(Path(dump) / (name.replace("/", "_") + ".ppm")) as im:
                 crate_rgb = np.asarray(im.convert("RGB"))
-            with Image.open(Path(args.images) / f"{name}.jpg") as im:
+            with Image.open(Path(args.data) / name) as im:
                 pillow_rgb = np.asarray(im.convert("RGB"))
             inputs.append((name, crate_rgb, pillow_rgb))
     with torch.no_grad():

@@ -75,6 +75,16 @@ fn summary(path: &Path, result: &Classification, top: usize) {
                 c.ja
             );
         }
+        for a in result.alerts.iter().filter(|a| a.raised) {
+            println!(
+                "  {}: {:.0} % ≥ {:.0} % (at this threshold {:.0} % of such lesions were flagged in validation, {:.0} % of the others were not)",
+                a.point.en,
+                a.probability * 100.0,
+                a.point.threshold * 100.0,
+                a.point.sensitivity * 100.0,
+                a.point.specificity * 100.0
+            );
+        }
     }
 }
 
