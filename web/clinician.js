@@ -53,6 +53,7 @@ export const TEMPLATE = `
     <p class="disclaimer" data-i18n="disclaimer"></p>
     <p id="verdict" class="verdict"></p>
     <ol id="classes" class="classes"></ol>
+    <ul id="alerts" class="alerts"></ul>
     <p id="model-message" class="muted" hidden></p>
     <label class="toggle" id="heat-toggle-label" hidden>
       <input type="checkbox" id="heat-toggle"> <span data-i18n="heat_map"></span>
@@ -132,7 +133,12 @@ export function mountClinician(root, host, langHost = host) {
     const o = report.orientation_applied;
     $("orientation").textContent = o >= 1 && o <= 8 ? t(`orientation_${o}`) : `EXIF orientation ${o}`;
     const faces = report.faces ?? [];
-    $("faces").textContent = faces.length ? t("faces_found", { n: faces.length }) : t("faces_none");
+    const boxed = faces.filter((f) => (f.redacted ?? "box") === "box").length;
+    const partial = (report.review ?? []).some((r) => r.kind === "partial_face");
+    const said = [];
+    if (boxed) said.push(t("faces_found", { n: boxed }));
+    if (partial) said.push(t("faces_partial"));
+    $("faces").textContent = said.length ? said.join(" ") : t("faces_none");
     const format = mime === "image/png" ? "PNG" : "JPEG";
     $("output-kind").textContent = report.output_kind === "lossless" ? t("lossless") : t("re_encoded", { format });
     $("before-size").textContent = `(${formatBytes(file.size)})`;
@@ -167,6 +173,7 @@ export function mountClinician(root, host, langHost = host) {
       verdict.textContent = t("not_skin");
       verdict.classList.add("warn");
       list.replaceChildren();
+      $("alerts").replaceChildren();
       $("heat-toggle-label").hidden = true;
       return;
     } else if (decision === "not_sure") {
@@ -200,6 +207,27 @@ export function mountClinician(root, host, langHost = host) {
         return li;
       }),
     );
+    // Each operating point says what its alert means in the terms it was chosen in: how many
+    // of those lesions it catches (sensitivity) and how many others it leaves alone
+    // (specificity), on the validation photos.
+    $("alerts").replaceChildren(
+      ...(classification.alerts ?? []).map((a) => {
+        const li = document.createElement("li");
+        li.dataset.alert = a.name;
+        li.dataset.raised = String(a.raised);
+        const lang = language() === "ja" ? "ja" : "en";
+        const args = {
+          name: lang === "ja" ? a.ja : a.en,
+          p: Math.round(a.probability * 100),
+          threshold: Math.round(a.threshold * 100),
+          sensitivity: Math.round(a.sensitivity * 100),
+          specificity: Math.round(a.specificity * 100),
+        };
+        li.textContent = t(a.raised ? "alert_raised" : "alert_clear", args);
+        if (a.raised) li.classList.add("warn");
+        return li;
+      }),
+    );
     $("heat-toggle-label").hidden = !classification.heat_map?.values?.length;
   }
 
@@ -223,8 +251,8 @@ export function mountClinician(root, host, langHost = host) {
     });
     cctx.putImageData(data, 0, 0);
     ctx.imageSmoothingEnabled = true;
-    const crop = heat.crop ?? { x: 0, y: 0, side: Math.min(width, height) };
-    ctx.drawImage(cells, crop.x, crop.y, crop.side, crop.side);
+    const region = heat.region ?? { x: 0, y: 0, width, height };
+    ctx.drawImage(cells, region.x, region.y, region.width, region.height);
   }
 
   async function draw(canvas, blob, faces = []) {
@@ -258,17 +286,19 @@ export function mountClinician(root, host, langHost = host) {
     // Let the status paint before the (synchronous) scrub takes the main thread.
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
+    // This page's copy of the original: kept in memory (never sent) until the classifier has
+    // seen it, then wiped.
     const bytes = new Uint8Array(await file.arrayBuffer());
     let result;
     try {
       result = hifu.scrub(bytes, { format: "auto" });
     } catch (error) {
+      bytes.fill(0);
       showError(error);
       return;
-    } finally {
-      bytes.fill(0); // this page's copy of the original
     }
     if (result.report.status === "excluded") {
+      bytes.fill(0);
       const reason = result.report.gate?.reason?.replaceAll("_", " ") ?? "not safe to share";
       setState("excluded", "excluded", { name: file.name, reason });
       return;
@@ -290,11 +320,15 @@ export function mountClinician(root, host, langHost = host) {
     setState("working", "classifying");
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
     try {
-      // The model sees the scrubbed, face-redacted copy: exactly what would be shared.
-      last.classification = await hifu.classify(result.image);
+      // The model sees the upright original, decoded in memory: a redacted eye band or face
+      // box would otherwise be part of what it judges. Its heat map is in the same upright
+      // pixels as the clean copy it is drawn over.
+      last.classification = await hifu.classify(bytes);
       if (size) paintHeat(last.classification.heat_map, ...size);
     } catch (error) {
       last.classError = error;
+    } finally {
+      bytes.fill(0);
     }
     renderDiagnosis(last.classification, last.classError);
     setState("done", "done", { name: file.name });

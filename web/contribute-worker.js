@@ -1,5 +1,6 @@
-// One wasm instance per worker: scrubs one photo at a time, classifies the clean copy and
-// draws a small thumbnail for the review grid. The original bytes never leave this worker;
+// One wasm instance per worker: scrubs one photo at a time, classifies the upright original
+// (decoded in memory: a redacted eye band is not part of the lesion) and draws a small
+// thumbnail of the clean copy for the review grid. The original bytes never leave this worker;
 // what comes back is the clean copy (a Blob), its report and the classifier's verdict.
 import * as hifu from "./hifu.js";
 
@@ -30,16 +31,18 @@ async function process(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let result;
   try {
-    result = hifu.scrub(bytes, { format: "auto" });
-  } catch (error) {
-    return { status: "error", error: { code: error.code ?? "unknown", message: error.message } };
+    try {
+      result = hifu.scrub(bytes, { format: "auto" });
+    } catch (error) {
+      return { status: "error", error: { code: error.code ?? "unknown", message: error.message } };
+    }
+    if (result.report.status !== "ok") return { status: result.report.status, report: result.report };
+    result.classification = await classifyVerdict(bytes);
   } finally {
     bytes.fill(0);
   }
-  const { report, image, mime } = result;
-  if (report.status !== "ok") return { status: report.status, report };
+  const { report, image, mime, classification } = result;
   const clean = new Blob([image], { type: mime });
-  const classification = await classifyVerdict(image);
   return { status: "ok", report, mime, image: clean, thumb: await thumbnail(clean), classification };
 }
 

@@ -56,7 +56,8 @@ function flagsOf(item) {
   const ok = item.status === "ok";
   const decision = item.classification?.decision;
   return {
-    faces: ok && (item.report?.faces?.length ?? 0) > 0,
+    faces: ok && (item.report?.faces ?? []).some((f) => (f.redacted ?? "box") === "box"),
+    partial_face: ok && (item.report?.review ?? []).some((r) => r.kind === "partial_face"),
     full_face: item.status === "excluded",
     unmatched: item.status === "unmatched" || item.status === "conflict",
     abstained: ok && (decision === "not_sure" || decision === "not_skin"),
@@ -68,7 +69,7 @@ function flagsOf(item) {
 const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
-  return f.faces || f.abstained;
+  return f.faces || f.partial_face || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
 const included = (item) => item.status === "ok" && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
@@ -134,6 +135,7 @@ function tagList(item) {
   const f = flagsOf(item);
   const tags = [];
   if (f.faces) tags.push(t("f_faces"));
+  if (f.partial_face) tags.push(t("f_partial_face"));
   if (f.full_face) tags.push(t("f_full_face"));
   if (item.status === "unmatched") tags.push(t("f_unmatched"));
   if (item.status === "conflict") tags.push(t("f_conflict", { rows: (item.rows ?? []).join(", ") }));

@@ -4,8 +4,8 @@
 // the face detector weights, and for `classify` the model files), resolved against this
 // module's URL unless told.
 //
-// Faces fail closed: `init` fetches models/face/yunet_n.safetensors once and builds the
-// detector. If that fails, `init` still resolves (the rest of the API works) but every `scrub`
+// Faces fail closed: `init` fetches models/face/yunet_n.safetensors and centerface.safetensors
+// once and builds the detector. If that fails, `init` still resolves (the rest of the API works) but every `scrub`
 // throws `face.weights_missing` (or `face.bad_weights`) unless the caller explicitly passes
 // `face: { detect: false }`. There is no path that silently skips detection.
 import wasmInit, * as wasm from "./pkg/hifu.js";
@@ -22,10 +22,10 @@ export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
   if (!ready) {
     const url = options.wasmUrl ?? new URL("./pkg/hifu_bg.wasm", import.meta.url);
-    const weightsUrl = options.faceWeightsUrl
-      ? new URL(options.faceWeightsUrl, globalThis.document?.baseURI ?? self.location.href)
-      : new URL("./models/face/yunet_n.safetensors", import.meta.url);
-    ready = wasmInit({ module_or_path: url }).then(() => loadFaceDetector(weightsUrl));
+    const faceBase = options.faceModelBase
+      ? new URL(options.faceModelBase, globalThis.document?.baseURI ?? self.location.href)
+      : new URL("./models/face/", import.meta.url);
+    ready = wasmInit({ module_or_path: url }).then(() => loadFaceDetector(faceBase));
     ready.catch(() => {
       ready = null; // let a later call try again
     });
@@ -45,19 +45,22 @@ function hifuError(code, message) {
   return error;
 }
 
-async function loadFaceDetector(weightsUrl) {
+async function loadFaceDetector(base) {
   faceDetector = null;
   faceError = null;
   try {
-    const weights = await fetchModelFile(weightsUrl, "", "bytes");
-    faceDetector = new wasm.FaceDetector(weights);
+    const [yunet, centerface] = await Promise.all([
+      fetchModelFile(base, "yunet_n.safetensors", "bytes"),
+      fetchModelFile(base, "centerface.safetensors", "bytes"),
+    ]);
+    faceDetector = new wasm.FaceDetector(yunet, centerface);
   } catch (error) {
     const code = error.code === "face.bad_weights" ? error.code : "face.weights_missing";
     faceError = hifuError(
       code,
       `Face detection cannot run, so no photo is scrubbed: the detector weights ` +
-        `(${weightsUrl.pathname}) did not load (${error.message}). ` +
-        `Ask IT to run scripts/convert-yunet on the server.`,
+        `(${base.pathname}yunet_n.safetensors, centerface.safetensors) did not load (${error.message}). ` +
+        `Ask IT to run scripts/convert-yunet and scripts/convert-centerface on the server.`,
     );
   }
 }

@@ -1,39 +1,37 @@
-//! Measures the face detector: recall by face size and precision on ../shared/faces
-//! (boxes.csv, IoU ≥ 0.5), the share of HAM10000 skin photos that get a face box, the share of
-//! LFW portraits found, and the forward time. Prints Markdown for BENCHMARKS.md.
+//! Measures the face stage: recall by face size on ../shared/faces (boxes.csv, IoU ≥ 0.5, or
+//! covered by the redaction), what happens to the labelled clinical photos of
+//! ../shared/data/clinical (models/face/clinical_faces.csv: none / partial / full face per
+//! photo, split by folder), HAM10000 skin photos, LFW portraits, and the time per photo.
+//! Prints Markdown for BENCHMARKS.md.
 //!
-//! Usage: `cargo run --release -p hifu --example face_eval -- [SHARED_DIR] [HAM_SAMPLE] [LFW_SAMPLE]`
-//! (SHARED_DIR defaults to ../shared; samples default to all photos).
-//! FACE_EVAL_CAMERA=WxH (e.g. 1600x1200) upscales each held-out HAM10000 photo to that size
-//! (bilinear) before the skin survey, as camera-sized clinical photos are.
+//! Usage: `cargo run --release -p hifu --example face_eval -- [SHARED_DIR]`
+//! Settings (environment):
+//! - FACE_EVAL_SPLIT=test|tune (default test): which part of the clinical labels to survey;
+//!   thresholds are chosen on `tune`, numbers are reported on `test`.
+//! - FACE_EVAL_LONG_SIDE=N: also survey the clinical photos resized so that their long side is
+//!   N px (4000: 12 megapixels); FACE_EVAL_STEP=k takes every k-th photo for that survey.
+//! - FACE_EVAL_SKIP=faces,clinical,ham,lfw: sections to leave out.
+//! - FACE_EVAL_SET="threshold=0.5,anchor=0.7,...": judge and detector settings.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use hifu::decode::Pixels;
 use hifu::face::eval::Tally;
-use hifu::face::{gate, Detector};
+use hifu::face::judge::{Judge, JudgeConfig};
+use hifu::face::{gate, Detector, DetectorConfig, FaceOptions, FaceStep, FaceWeights};
+use hifu::report::Redacted;
+use hifu::PixelStep;
 
 #[path = "common/allocator.rs"]
 mod allocator;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let shared = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("../shared"));
-    let ham_sample: usize = args
-        .get(2)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(usize::MAX);
-    let lfw_sample: usize = args
-        .get(3)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(usize::MAX);
-    let weights = std::fs::read("models/face/yunet_n.safetensors")?;
-    let mut config = hifu::face::DetectorConfig::default();
-    let mut verifier_config = hifu::face::verifier::VerifierConfig::default();
-    // Overrides for tuning runs: FACE_EVAL_SET="nms_iou=0.45,containment=0.8,...".
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn settings() -> Res<(DetectorConfig, JudgeConfig)> {
+    let mut config = DetectorConfig::default();
+    let mut judge = JudgeConfig::default();
     for kv in std::env::var("FACE_EVAL_SET")
         .unwrap_or_default()
         .split(',')
@@ -45,26 +43,89 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "score_threshold" => config.score_threshold = v,
             "nms_iou" => config.nms_iou = v,
             "containment" => config.containment = v,
-            "max_upscale" => config.max_upscale = v,
             "max_megapixels" => config.max_megapixels = v,
-            "coarse_side" => config.coarse_side = v as usize,
-            "base_side" => config.base_side = v as usize,
-            "overlap" => config.overlap = v as usize,
-            "tile" => config.tile = v as usize,
-            "min_extent" => verifier_config.min_extent = v,
-            "verifier_threshold" => verifier_config.threshold = v,
-            "large_extent" => verifier_config.large_extent = v,
-            "small_threshold" => verifier_config.small_threshold = v,
+            "context" => judge.context = v,
+            "side" => judge.side = v as u32,
+            "large_extent" => judge.large_extent = v,
+            "threshold" => judge.threshold = v,
+            "lenient_threshold" => judge.lenient_threshold = v,
+            "confident_score" => judge.confident_score = v,
+            "anchor" => judge.anchor = v,
+            "crowd_threshold" => judge.crowd_threshold = v,
+            "tiny_extent" => judge.tiny_extent = v,
+            "tiny_pixels" => judge.tiny_pixels = v,
+            "small_threshold" => judge.small_threshold = v,
             _ => return Err(format!("unknown setting {k}").into()),
         }
     }
-    let model = hifu::face::yunet::YuNet::from_safetensors(&weights, Default::default())?;
-    let mut detector = Detector::new(model, config);
-    if std::env::var_os("FACE_EVAL_NO_VERIFIER").is_none() {
-        let verifier = hifu::face::verifier::Verifier::embedded()?.with_config(verifier_config);
-        detector = detector.with_verifier(verifier);
-    }
+    Ok((config, judge))
+}
 
+/// The detector and a face step (default options) built from the same settings.
+struct Stage {
+    detector: Detector,
+    step: FaceStep,
+}
+
+fn stage(weights: FaceWeights<'_>) -> Res<Stage> {
+    let (config, judge_config) = settings()?;
+    let build = || -> Res<Detector> {
+        let yunet = hifu::face::yunet::YuNet::from_safetensors(weights.yunet, Default::default())?;
+        let cf = hifu::face::centerface::CenterFace::from_safetensors(weights.centerface, Default::default())?;
+        Ok(Detector::new(yunet, config.clone()).with_judge(Judge::new(cf, judge_config.clone())))
+    };
+    Ok(Stage {
+        detector: build()?,
+        step: FaceStep::with_detector(build()?, FaceOptions::default(), 0),
+    })
+}
+
+fn pct(a: usize, b: usize) -> f32 {
+    100.0 * a as f32 / b.max(1) as f32
+}
+
+fn resized(photo: image::RgbImage, long_side: Option<u32>) -> image::RgbImage {
+    match long_side {
+        Some(side) => {
+            let s = side as f32 / photo.width().max(photo.height()) as f32;
+            let (w, h) = (
+                (photo.width() as f32 * s).round() as u32,
+                (photo.height() as f32 * s).round() as u32,
+            );
+            hifu::face::resample::resize_rgb(&photo, w, h)
+        }
+        None => photo,
+    }
+}
+
+/// What the face step did to one photo.
+#[derive(Default, Clone, Copy)]
+struct Outcome {
+    excluded: bool,
+    changed_share: f32,
+    eyes_barred: bool,
+    flagged: bool,
+}
+
+fn run_step(step: &mut FaceStep, photo: image::RgbImage) -> Res<Outcome> {
+    let (w, h) = photo.dimensions();
+    let before = photo.as_raw().clone();
+    let mut pixels = Pixels::new(w, h, 3, zeroize::Zeroizing::new(photo.into_raw())).ok_or("bad pixel buffer")?;
+    let out = step.run(&mut pixels)?;
+    let changed = before
+        .chunks_exact(3)
+        .zip(pixels.samples().chunks_exact(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    Ok(Outcome {
+        excluded: out.gate.as_ref().is_some_and(|g| g.excluded),
+        changed_share: changed as f32 / (w as f32 * h as f32).max(1.0),
+        eyes_barred: out.faces.iter().any(|f| f.redacted == Redacted::Eyes),
+        flagged: !out.review.is_empty(),
+    })
+}
+
+fn recall_section(shared: &Path, s: &Stage) -> Res<()> {
     let mut truth: BTreeMap<String, Vec<[f32; 4]>> = BTreeMap::new();
     let mut csv = csv::Reader::from_path(shared.join("faces/boxes.csv"))?;
     for row in csv.records() {
@@ -75,181 +136,162 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .or_default()
             .push(b);
     }
-    let verbose = std::env::var_os("FACE_EVAL_VERBOSE").is_some();
-    let camera: Option<(u32, u32)> = match std::env::var("FACE_EVAL_CAMERA") {
-        Ok(s) => {
-            let (w, h) = s.split_once('x').ok_or("FACE_EVAL_CAMERA: WxH")?;
-            Some((w.parse()?, h.parse()?))
-        }
-        Err(_) => None,
-    };
     let mut tally = Tally::default();
     let start = Instant::now();
-    let only = std::env::var("FACE_EVAL_ONLY").unwrap_or_default();
-    for (file, boxes) in truth.iter().filter(|(f, _)| f.contains(&only)) {
+    for (file, boxes) in &truth {
         let photo = image::open(shared.join("faces/images").join(file))?.to_rgb8();
-        let faces = detector.detect(&photo)?;
-        if std::env::var_os("FACE_EVAL_VERBOSE").is_some() {
-            for b in boxes {
-                let t = hifu::face::Face {
-                    bbox: *b,
-                    score: 1.0,
-                    landmarks: [[0.0; 2]; 5],
-                };
-                let size = (t.width() * t.height()).sqrt();
-                let best = faces
-                    .iter()
-                    .map(|f| (hifu::face::boxes::iou(&t, f), f))
-                    .max_by(|a, b| a.0.total_cmp(&b.0));
-                if let Some((v, f)) = best {
-                    if v < 0.5 && size >= 16.0 {
-                        eprintln!(
-                            "  missed {size:.0}px {b:?}: best IoU {v:.2} with {:?} score {:.2}",
-                            f.bbox, f.score
-                        );
-                    }
-                }
-            }
-        }
-        if gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default()) {
-            eprintln!("  {file}: the full-face gate would exclude it");
-        }
-        let mut one = Tally::default();
-        one.add(boxes, &faces, 0.5);
+        let faces = s.detector.detect(&photo)?;
         tally.add(boxes, &faces, 0.5);
-        eprintln!(
-            "{file}: {}x{} {} faces, {} found, recall≥16 {:.2}",
-            photo.width(),
-            photo.height(),
-            boxes.len(),
-            faces.len(),
-            one.recall_at_least(16.0)
-        );
     }
-    println!(
-        "## Faces: recall by size ({} photos, IoU ≥ 0.5)\n",
-        truth.len()
-    );
+    println!("## Faces: recall by size ({} photos, IoU ≥ 0.5)\n", truth.len());
     println!("{}", tally.table());
-    println!(
-        "time: {:.1} s for {} photos\n",
-        start.elapsed().as_secs_f32(),
-        truth.len()
-    );
+    println!("time: {:.1} s for {} photos\n", start.elapsed().as_secs_f32(), truth.len());
+    Ok(())
+}
 
-    // (photos with any face box, photos the full-face gate excludes, photos seen, s/photo)
-    let survey = |dir: PathBuf,
-                  sample: usize,
-                  keep: &dyn Fn(usize, &std::path::Path) -> bool,
-                  view: &dyn Fn(image::RgbImage) -> image::RgbImage|
-     -> Result<(usize, usize, usize, f32), Box<dyn std::error::Error>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        files.sort();
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .enumerate()
-            .filter(|(i, p)| keep(*i, p))
-            .map(|(_, p)| p)
-            .collect();
-        let step = (files.len() / sample.min(files.len()).max(1)).max(1);
-        let (mut flagged, mut gated, mut seen) = (0, 0, 0);
-        let start = Instant::now();
-        for f in files.iter().step_by(step) {
-            let photo = view(image::open(f)?.to_rgb8());
-            let faces = detector.detect(&photo)?;
-            let full =
-                gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default());
-            flagged += usize::from(!faces.is_empty());
-            gated += usize::from(full);
-            seen += 1;
-            if verbose && !faces.is_empty() {
-                eprintln!(
-                    "  {} gated={full} {:?}",
-                    f.display(),
-                    faces.first().map(|f| (f.bbox, f.score))
-                );
-            }
-        }
-        Ok((
-            flagged,
-            gated,
-            seen,
-            start.elapsed().as_secs_f32() / seen.max(1) as f32,
-        ))
-    };
-    let pct = |a: usize, b: usize| 100.0 * a as f32 / b.max(1) as f32;
-    // Held out from the verifier's training: HAM10000 lesions with an odd HAM_ number, every
-    // 5th LFW file (see train_face_verifier.rs).
-    let mut lesion: std::collections::HashMap<String, u32> = Default::default();
-    let mut meta = csv::Reader::from_path(shared.join("data/ham10000/metadata.csv"))?;
-    for r in meta.records() {
+fn clinical_section(shared: &Path, s: &mut Stage, split: &str, long_side: Option<u32>, step_by: usize) -> Res<()> {
+    let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/face/clinical_faces.csv");
+    let mut rows = Vec::new();
+    for r in csv::Reader::from_path(labels)?.records() {
         let r = r?;
-        lesion.insert(
-            r[1].to_string(),
-            r[0].trim_start_matches("HAM_").parse().unwrap_or(0),
+        if r.get(3) == Some(split) {
+            rows.push((r.get(0).unwrap_or_default().to_string(), r.get(1).unwrap_or_default().to_string()));
+        }
+    }
+    // Per label: photos, excluded, with any pixel changed, eyes barred, flagged, sum of changed share.
+    let mut table: BTreeMap<String, (usize, usize, usize, usize, usize, f32)> = BTreeMap::new();
+    let verbose = std::env::var_os("FACE_EVAL_VERBOSE").is_some();
+    let start = Instant::now();
+    let mut seen = 0;
+    for (path, face) in rows.iter().step_by(step_by.max(1)) {
+        let photo = resized(image::open(shared.join("data/clinical").join(path))?.to_rgb8(), long_side);
+        let o = run_step(&mut s.step, photo)?;
+        seen += 1;
+        let e = table.entry(face.clone()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(o.excluded);
+        e.2 += usize::from(o.excluded || o.changed_share > 0.0);
+        e.3 += usize::from(o.eyes_barred);
+        e.4 += usize::from(o.flagged);
+        e.5 += if o.excluded { 1.0 } else { o.changed_share };
+        if verbose && face == "none" && (o.excluded || o.changed_share > 0.0) {
+            eprintln!("  {path}: excluded={} changed {:.3}", o.excluded, o.changed_share);
+        }
+    }
+    let size = long_side.map_or("native size".to_string(), |n| format!("long side {n} px"));
+    println!("## Clinical photos ({split} split of models/face/clinical_faces.csv, {size}, {seen} photos)\n");
+    println!("| labelled | photos | excluded (full face) | lose any pixel (or excluded) | eyes barred | flagged partial face | mean share of the photo lost |");
+    println!("|---|---|---|---|---|---|---|");
+    for (label, (n, ex, lost, eyes, flag, share)) in &table {
+        println!(
+            "| {label} | {n} | {ex} ({:.1} %) | {lost} ({:.1} %) | {eyes} | {flag} | {:.3} |",
+            pct(*ex, *n),
+            pct(*lost, *n),
+            share / (*n).max(1) as f32
         );
     }
-    let odd_lesion = |_: usize, p: &std::path::Path| {
+    println!("\n({:.0} ms/photo)\n", start.elapsed().as_secs_f32() * 1e3 / seen.max(1) as f32);
+    Ok(())
+}
+
+fn files(dir: PathBuf, keep: &dyn Fn(usize, &Path) -> bool) -> Res<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, p)| keep(*i, p))
+        .map(|(_, p)| p)
+        .collect())
+}
+
+fn ham_section(shared: &Path, s: &Stage) -> Res<()> {
+    let mut lesion: std::collections::HashMap<String, u32> = Default::default();
+    for r in csv::Reader::from_path(shared.join("data/ham10000/metadata.csv"))?.records() {
+        let r = r?;
+        lesion.insert(r[1].to_string(), r[0].trim_start_matches("HAM_").parse().unwrap_or(0));
+    }
+    let odd = |_: usize, p: &Path| {
         let id = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         lesion.get(id).is_some_and(|n| n % 2 == 1)
     };
-    let (flagged, gated, seen, t) = survey(
-        shared.join("data/ham10000/images"),
-        ham_sample,
-        &odd_lesion,
-        &|photo| match camera {
-            Some((w, h)) => {
-                image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle)
+    let all = files(shared.join("data/ham10000/images"), &odd)?;
+    for (name, step, size) in [("native size", 1, None), ("upscaled to 1600×1200", 10, Some((1600, 1200)))] {
+        let (mut flagged, mut seen) = (0, 0);
+        for f in all.iter().step_by(step) {
+            let mut photo = image::open(f)?.to_rgb8();
+            if let Some((w, h)) = size {
+                photo = hifu::face::resample::resize_rgb(&photo, w, h);
             }
-            None => photo,
-        },
-    )?;
-    let size = camera.map_or("native size".to_string(), |(w, h)| {
-        format!("upscaled to {w}×{h}")
-    });
-    println!(
-        "HAM10000 skin photos (held-out lesions, {size}) with a face box (score ≥ {}): {flagged} / {seen} = {:.2} %; excluded as full face: {gated} ({:.2} %) ({:.0} ms/photo)\n",
-        detector.config().score_threshold, pct(flagged, seen), pct(gated, seen), t * 1e3
-    );
-    let (found, gated, seen, t) = survey(
-        shared.join("faces/lfw"),
-        lfw_sample,
-        &|i, _| i % 5 == 0,
-        &|photo| photo,
-    )?;
-    println!(
-        "LFW portraits (held out) with a face found: {found} / {seen} = {:.2} %; excluded as full face: {gated} = {:.2} % ({:.0} ms/photo)\n",
-        pct(found, seen), pct(gated, seen), t * 1e3
-    );
-    // The close-up of a cheek lesion: the face fills the frame. LFW's 150×150 crops hold the
-    // face in roughly the centre 70×90 px; the centre 96×112 upscaled 8× is a camera-sized
-    // photo whose face spans ~75 % of it.
-    let (found, gated, seen, t) = survey(
-        shared.join("faces/lfw"),
-        lfw_sample,
-        &|i, _| i % 5 == 0,
-        &|photo| {
-            let crop = image::imageops::crop_imm(&photo, 27, 19, 96, 112).to_image();
-            image::imageops::resize(&crop, 768, 896, image::imageops::FilterType::Triangle)
-        },
-    )?;
-    println!(
-        "LFW close-ups (held out; centre 96×112 upscaled to 768×896, the face fills the frame) with a face found: {found} / {seen} = {:.2} %; excluded as full face: {gated} = {:.2} % ({:.0} ms/photo)\n",
-        pct(found, seen), pct(gated, seen), t * 1e3
-    );
-
-    let photo = image::RgbImage::new(640, 640);
-    let _ = detector.detect_padded(photo.as_raw(), 640, 640)?;
-    let runs = 10;
-    let start = Instant::now();
-    for _ in 0..runs {
-        let _ = detector.detect_padded(photo.as_raw(), 640, 640)?;
+            flagged += usize::from(!s.detector.detect(&photo)?.is_empty());
+            seen += 1;
+        }
+        println!(
+            "HAM10000 skin photos (odd-numbered lesions, {name}) with a face box: {flagged} / {seen} = {:.2} %\n",
+            pct(flagged, seen)
+        );
     }
-    println!(
-        "YuNet-n forward + decode at 640×640, native: {:.1} ms",
-        start.elapsed().as_secs_f32() * 1e3 / runs as f32
-    );
+    Ok(())
+}
+
+fn lfw_section(shared: &Path, s: &Stage) -> Res<()> {
+    let held_out = files(shared.join("faces/lfw"), &|i, _| i % 5 == 0)?;
+    let views: [(&str, &dyn Fn(image::RgbImage) -> image::RgbImage); 2] = [
+        ("LFW portraits (every 5th)", &|p| p),
+        // The face fills the frame: the centre 96×112 of the 150×150 crop, upscaled 8×.
+        ("LFW close-ups (centre 96×112 upscaled to 768×896)", &|p| {
+            let crop = image::imageops::crop_imm(&p, 27, 19, 96, 112).to_image();
+            hifu::face::resample::resize_rgb(&crop, 768, 896)
+        }),
+    ];
+    for (name, view) in views {
+        let (mut found, mut gated) = (0, 0);
+        for f in &held_out {
+            let photo = view(image::open(f)?.to_rgb8());
+            let faces = s.detector.detect(&photo)?;
+            found += usize::from(!faces.is_empty());
+            gated += usize::from(gate::is_full_face(&faces, photo.width(), photo.height(), &Default::default()));
+        }
+        let n = held_out.len();
+        println!(
+            "{name}: face found {found} / {n} = {:.2} %; excluded as full face {gated} = {:.2} %\n",
+            pct(found, n),
+            pct(gated, n)
+        );
+    }
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let shared = PathBuf::from(args.get(1).map(String::as_str).unwrap_or("../shared"));
+    let yunet = std::fs::read("models/face/yunet_n.safetensors")?;
+    let centerface = std::fs::read("models/face/centerface.safetensors")?;
+    let mut s = stage(FaceWeights {
+        yunet: &yunet,
+        centerface: &centerface,
+    })?;
+    let skip = std::env::var("FACE_EVAL_SKIP").unwrap_or_default();
+    let split = std::env::var("FACE_EVAL_SPLIT").unwrap_or_else(|_| "test".into());
+    let long_side: Option<u32> = std::env::var("FACE_EVAL_LONG_SIDE").ok().map(|v| v.parse()).transpose()?;
+    let step_by: usize = std::env::var("FACE_EVAL_STEP").ok().map(|v| v.parse()).transpose()?.unwrap_or(1);
+    println!("Settings: {:?}\n", settings()?);
+    if !skip.contains("faces") {
+        recall_section(&shared, &s)?;
+    }
+    if !skip.contains("clinical") {
+        clinical_section(&shared, &mut s, &split, None, 1)?;
+        if long_side.is_some() {
+            clinical_section(&shared, &mut s, &split, long_side, step_by)?;
+        }
+    }
+    if !skip.contains("ham") {
+        ham_section(&shared, &s)?;
+    }
+    if !skip.contains("lfw") {
+        lfw_section(&shared, &s)?;
+    }
     Ok(())
 }

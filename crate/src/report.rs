@@ -36,8 +36,7 @@ pub struct ReportError {
     pub message: String,
 }
 
-/// One face the face step found (and redacted), in output pixel coordinates.
-/// Owned by the face step (issue 3), which may extend it.
+/// One face the face step found, in output pixel coordinates, and how it was hidden.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaceEntry {
     pub x: f32,
@@ -47,6 +46,33 @@ pub struct FaceEntry {
     pub score: f32,
     /// Eyes, nose tip, mouth corners, as (x, y).
     pub landmarks: Vec<[f32; 2]>,
+    /// `box`: the face box (grown by the margin) was redacted; `eyes`: a partial face (a
+    /// facial close-up), only a band over the eyes was; `none`: nothing (a full face in an
+    /// excluded photo, or a partial face whose eyes lie outside the photo).
+    #[serde(default)]
+    pub redacted: Redacted,
+}
+
+/// What of a face was redacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Redacted {
+    #[default]
+    Box,
+    Eyes,
+    None,
+}
+
+/// Something a person must look at before the photo leaves the site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewFlag {
+    /// `partial_face`: a facial close-up whose eyes were barred (or lie outside the photo);
+    /// the rest of the face is kept for the lesion.
+    pub kind: String,
+    /// The regions concerned, `[x, y, width, height]` in output pixels.
+    pub regions: Vec<[f32; 4]>,
+    /// The detector's confidence, 0–1.
+    pub score: f32,
 }
 
 /// The identifiable-photo gate's decision (issue 3).
@@ -94,6 +120,9 @@ pub struct Report {
     /// The identifiable-photo gate's decision; absent when no gate ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
+    /// What a reviewer must look at (partial faces); absent when nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<ReviewFlag>,
 }
 
 impl Report {
@@ -123,6 +152,7 @@ impl Report {
             colour: None,
             faces: Vec::new(),
             gate: None,
+            review: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::container::{self, Parsed};
 use crate::decode::{self, Colour, Format, Limits, Pixels};
 use crate::encode;
-use crate::report::{FaceEntry, Gate, Inventory, OutputKind, Report, Status};
+use crate::report::{FaceEntry, Gate, Inventory, OutputKind, Report, ReviewFlag, Status};
 use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -70,6 +70,8 @@ pub struct StepOutcome {
     pub faces: Vec<FaceEntry>,
     /// The gate's decision; `excluded: true` means no output for this photo.
     pub gate: Option<Gate>,
+    /// What a reviewer must look at.
+    pub review: Vec<ReviewFlag>,
 }
 
 /// A step that changes nothing: what [`scrub`] runs, for callers that decided to skip faces.
@@ -148,6 +150,7 @@ fn scrub_parsed(
     report.height = Some(pixels.height());
     report.faces = outcome.faces;
     report.gate = outcome.gate;
+    report.review = outcome.review;
     if report.gate.as_ref().is_some_and(|g| g.excluded) {
         report.status = Status::Excluded;
         return Ok(Scrubbed {
@@ -250,6 +253,7 @@ mod tests {
                         excluded: self.0,
                         reason: self.0.then(|| "full_face".into()),
                     }),
+                    review: Vec::new(),
                 })
             }
         }

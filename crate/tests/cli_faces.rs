@@ -122,12 +122,12 @@ fn faces_are_found_listed_and_filled_by_default() {
 fn a_missing_face_model_refuses_every_photo() {
     let dir = tempfile::tempdir().unwrap();
     let (out, report) = (dir.path().join("out"), dir.path().join("r.jsonl"));
-    let missing = dir.path().join("no-such-model.safetensors");
+    let missing = dir.path().join("no-such-models");
     let result = scrub(
         &shared_photo(),
         &out,
         &report,
-        &["--face-model", missing.to_str().unwrap()],
+        &["--face-models", missing.to_str().unwrap()],
     );
     assert_eq!(result.status.code(), Some(1));
     let line = report_line(&report);

@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use candle_core::{Device, Tensor};
 use hifu::face::input::bgr_tensor;
 use hifu::face::yunet::{YuNet, YuNetConfig};
@@ -27,19 +25,6 @@ const PHOTOS: [(&str, &str, usize); 3] = [
     ("lfw", "faces/lfw/Aaron_Guiel_0001.jpg", 1),
 ];
 
-fn subsampled_rgb(path: &Path, step: usize) -> (Vec<u8>, usize, usize) {
-    let img = image::open(path).unwrap().to_rgb8();
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let (sw, sh) = (w.div_ceil(step), h.div_ceil(step));
-    let mut out = Vec::with_capacity(sw * sh * 3);
-    for y in (0..h).step_by(step) {
-        for x in (0..w).step_by(step) {
-            out.extend_from_slice(&img.get_pixel(x as u32, y as u32).0);
-        }
-    }
-    (out, sw, sh)
-}
-
 #[test]
 fn candle_matches_onnxruntime_on_raw_maps() {
     let model = YuNet::from_safetensors(&common::yunet_weights(), YuNetConfig::default()).unwrap();
@@ -51,7 +36,7 @@ fn candle_matches_onnxruntime_on_raw_maps() {
 
     let mut worst = 0f32;
     for (name, rel, step) in PHOTOS {
-        let (rgb, w, h) = subsampled_rgb(&common::shared().join(rel), step);
+        let (rgb, w, h) = common::subsampled_rgb(&common::shared().join(rel), step);
         let input = bgr_tensor(&rgb, w, h).unwrap();
         let info: serde_json::Value = serde_json::from_str(&meta[name]).unwrap();
         let sum = input

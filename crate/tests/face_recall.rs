@@ -35,8 +35,8 @@ fn recall_by_face_size_on_labelled_photos() {
     // native + 2× (tests/parity/yunet/reference_recall.py). Most misses are 16–25 px WIDER
     // faces whose box overlaps the labelled one at IoU 0.44–0.49. hifu's pyramid measures 0.925
     // and its redaction covers 0.925 (floors leave two faces of slack for other CPUs' rounding).
-    // Precision is 0.59: the score-0.4 threshold and looser NMS also box hands and faces the
-    // labels leave out, harmless over-redaction in a scene; skin photos are face_skin.rs's job.
+    // The rest of the detections box faces the labels leave out, and hands; skin photos are
+    // face_skin.rs's and face_clinical.rs's job.
     assert!(
         tally.recall_at_least(16.0) >= 0.915,
         "recall ≥16 px {}",
@@ -51,7 +51,14 @@ fn recall_by_face_size_on_labelled_photos() {
         "redaction covers faces ≥16 px: {}",
         tally.coverage_at_least(16.0)
     );
-    assert!(tally.precision() >= 0.55, "precision {}", tally.precision());
+    // Found or covered, what anonymisation needs: 0.960 measured.
+    assert!(
+        tally.redacted_at_least(16.0) >= 0.95,
+        "faces ≥16 px redacted: {}",
+        tally.redacted_at_least(16.0)
+    );
+    // CenterFace's second look drops YuNet's boxes on hands and clothes: 0.70 measured.
+    assert!(tally.precision() >= 0.65, "precision {}", tally.precision());
 }
 
 #[test]

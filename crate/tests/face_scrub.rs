@@ -1,17 +1,18 @@
 //! The face step inside `scrub`: faces are redacted and listed, full-face portraits are
 //! excluded unless overridden, missing weights fail closed, odd images never panic.
-//! Needs models/face/yunet_n.safetensors (scripts/convert-yunet) and ../shared.
+//! Needs models/face/{yunet_n,centerface}.safetensors (scripts/convert-yunet,
+//! scripts/convert-centerface) and ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
-use hifu::face::{FaceOptions, FaceStep};
+use hifu::face::{FaceOptions, FaceStep, FaceWeights};
 use hifu::redact::{RedactMode, FILL_RGB};
 use hifu::scrub::scrub_with;
 use hifu::{OutputKind, ScrubOptions, Status};
 
-fn weights() -> Vec<u8> {
-    common::yunet_weights()
+fn weights() -> (Vec<u8>, Vec<u8>) {
+    (common::yunet_weights(), common::centerface_weights())
 }
 
 fn photo(rel: &str) -> Vec<u8> {
@@ -19,7 +20,12 @@ fn photo(rel: &str) -> Vec<u8> {
 }
 
 fn step(options: FaceOptions) -> FaceStep {
-    FaceStep::new(Some(&weights()), options, 42)
+    let (yunet, centerface) = weights();
+    let weights = FaceWeights {
+        yunet: &yunet,
+        centerface: &centerface,
+    };
+    FaceStep::new(Some(weights), options, 42)
 }
 
 #[test]
@@ -133,9 +139,21 @@ fn missing_weights_fail_closed() {
     assert_eq!(err.code(), "face.weights_missing");
     assert!(err.to_string().contains("convert-yunet"));
 
-    let mut step = FaceStep::new(Some(b"not safetensors"), FaceOptions::default(), 0);
-    let err = scrub_with(&input, &ScrubOptions::default(), &mut step).unwrap_err();
-    assert_eq!(err.code(), "face.bad_weights");
+    let (yunet, centerface) = weights();
+    for broken in [
+        FaceWeights {
+            yunet: b"not safetensors",
+            centerface: &centerface,
+        },
+        FaceWeights {
+            yunet: &yunet,
+            centerface: b"not safetensors",
+        },
+    ] {
+        let mut step = FaceStep::new(Some(broken), FaceOptions::default(), 0);
+        let err = scrub_with(&input, &ScrubOptions::default(), &mut step).unwrap_err();
+        assert_eq!(err.code(), "face.bad_weights");
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
-// Faces on the clinician page, in Debian Chromium with the real YuNet weights that `hifu serve`
-// ships (models/face/yunet_n.safetensors, made by scripts/convert-yunet): a group photo from
+// Faces on the clinician page, in Debian Chromium with the real weights that `hifu serve` ships
+// (models/face/yunet_n.safetensors and centerface.safetensors, made by scripts/convert-yunet and
+// scripts/convert-centerface): a group photo from
 // ../shared/faces goes in; the report lists the faces, the page says how many and outlines them,
 // and the clean image is the redaction fill inside every face. Without the weights the page
 // must refuse to scrub (fail closed), never show "No face found".
@@ -14,7 +15,9 @@ const FACES = path.join(root, "../shared/faces");
 const PHOTO = "2008_002470.jpg"; // six faces of 37–52 px (boxes.csv)
 const photoPath = path.join(FACES, "images", PHOTO);
 const haveInputs =
-  fs.existsSync(photoPath) && fs.existsSync(path.join(root, "models/face/yunet_n.safetensors"));
+  fs.existsSync(photoPath) &&
+  fs.existsSync(path.join(root, "models/face/yunet_n.safetensors")) &&
+  fs.existsSync(path.join(root, "models/face/centerface.safetensors"));
 /** redact.rs FILL_RGB is (128, 128, 128); JPEG re-encoding moves it a little. */
 const FILL = 128;
 const FILL_TOLERANCE = 12;
@@ -122,10 +125,11 @@ test("a group photo: faces listed, counted, outlined and filled", { skip: !haveI
 test("without the detector weights the page refuses to scrub (fail closed)", { skip: !fs.existsSync(photoPath) && "no ../shared/faces" }, async () => {
   const context = await browser.newContext({ locale: "en-US" });
   const page = await context.newPage();
-  await page.route("**/models/face/yunet_n.safetensors", (route) => route.fulfill({ status: 404, body: "" }));
+  // The second look's weights alone missing: the detector must not run half-built.
+  await page.route("**/models/face/centerface.safetensors", (route) => route.fulfill({ status: 404, body: "" }));
   await page.goto(`${server.origin}/`);
   await page.waitForSelector("body[data-state=ready]");
-  assert.match(await page.textContent("#status"), /face model .* is missing/, "warned before any photo");
+  assert.match(await page.textContent("#status"), /face models .* are missing/, "warned before any photo");
   await page.setInputFiles("#file", photoPath);
   await page.waitForSelector("body[data-state=done], body[data-state=error]", { timeout: 120_000 });
   await page.screenshot({ path: path.join(screenshots, "clinician-faces-missing.png"), fullPage: true });

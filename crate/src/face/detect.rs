@@ -18,16 +18,16 @@ use zeroize::Zeroize;
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::input::bgr_tensor;
 use super::resample::resize_rgb;
-use super::verifier::Verifier;
+use super::centerface::CenterFace;
+use super::judge::Judge;
 use super::yunet::YuNet;
 use super::FaceError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
     /// Faces scoring below this are dropped (the reference demo uses 0.9 for display and
-    /// 0.5 for evaluation; hifu redacts, so it errs towards finding faces: 0.4 with the looser
-    /// NMS below finds 1.5 % more faces ≥ 16 px, and the verifier keeps the extra boxes off
-    /// skin photos).
+    /// 0.5 for evaluation; hifu redacts, so it errs towards finding faces, with the looser NMS
+    /// below; the judge keeps the extra boxes off skin photos).
     pub score_threshold: f32,
     /// Boxes overlapping a better one by more than this IoU are merged (0.4: faces packed
     /// shoulder to shoulder in a crowd overlap by more than the usual 0.3).
@@ -58,11 +58,20 @@ impl Default for DetectorConfig {
     }
 }
 
-/// YuNet plus the multi-scale strategy.
+/// The converted weights of both networks (`models/face/yunet_n.safetensors` and
+/// `models/face/centerface.safetensors`, made by `scripts/convert-yunet` and
+/// `scripts/convert-centerface`).
+#[derive(Debug, Clone, Copy)]
+pub struct FaceWeights<'a> {
+    pub yunet: &'a [u8],
+    pub centerface: &'a [u8],
+}
+
+/// YuNet plus the multi-scale strategy, and CenterFace's second look at its boxes.
 pub struct Detector {
     model: YuNet,
     config: DetectorConfig,
-    verifier: Option<Verifier>,
+    judge: Option<Judge>,
 }
 
 impl Detector {
@@ -70,23 +79,29 @@ impl Detector {
         Detector {
             model,
             config,
-            verifier: None,
+            judge: None,
         }
     }
 
-    /// Adds the second-stage check on candidate boxes (see [`Verifier`]).
-    pub fn with_verifier(mut self, verifier: Verifier) -> Self {
-        self.verifier = Some(verifier);
+    /// Adds the second look at candidate boxes (see [`Judge`]).
+    pub fn with_judge(mut self, judge: Judge) -> Self {
+        self.judge = Some(judge);
         self
     }
 
-    /// Loads the converted weights (`models/face/yunet_n.safetensors`) with default settings
-    /// and hifu's built-in verifier.
-    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, FaceError> {
-        let model = YuNet::from_safetensors(bytes, Default::default())
-            .map_err(|e| FaceError::BadWeights(e.to_string()))?;
-        let verifier = Verifier::embedded().map_err(|e| FaceError::BadWeights(e.to_string()))?;
-        Ok(Detector::new(model, DetectorConfig::default()).with_verifier(verifier))
+    /// Loads both networks with default settings.
+    pub fn from_safetensors(weights: FaceWeights<'_>) -> Result<Self, FaceError> {
+        let bad = |what: &str, e: candle_core::Error| FaceError::BadWeights(format!("{what}: {e}"));
+        let model = YuNet::from_safetensors(weights.yunet, Default::default())
+            .map_err(|e| bad("yunet_n.safetensors", e))?;
+        let judge = CenterFace::from_safetensors(weights.centerface, Default::default())
+            .map_err(|e| bad("centerface.safetensors", e))?;
+        Ok(Detector::new(model, DetectorConfig::default())
+            .with_judge(Judge::new(judge, Default::default())))
+    }
+
+    pub fn judge(&self) -> Option<&Judge> {
+        self.judge.as_ref()
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -113,6 +128,18 @@ impl Detector {
 
     /// All faces in an RGB photo, in its pixel coordinates, best first.
     pub fn detect(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
+        let faces = self.candidates(photo)?;
+        match &self.judge {
+            Some(j) => j
+                .filter(photo, faces)
+                .map_err(|e| FaceError::Inference(e.to_string())),
+            None => Ok(faces),
+        }
+    }
+
+    /// YuNet's boxes over the whole pyramid, merged and clipped to the photo, before any
+    /// second look.
+    pub fn candidates(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
         let (w, h) = (photo.width() as usize, photo.height() as usize);
         if w == 0 || h == 0 {
             return Ok(Vec::new());
@@ -184,12 +211,7 @@ impl Detector {
             ];
         }
         faces.retain(|f| f.width() > 0.0 && f.height() > 0.0);
-        match &self.verifier {
-            Some(v) => v
-                .filter(photo, faces)
-                .map_err(|e| FaceError::Inference(e.to_string())),
-            None => Ok(faces),
-        }
+        Ok(faces)
     }
 
     /// One YuNet pass over `width × height` RGB pixels (zero-padded to multiples of 32).

@@ -22,6 +22,8 @@ pub struct Tally {
     /// Per bucket: ground-truth faces at least 90 % inside some detection grown by the
     /// redaction margin (what matters for anonymisation: was the face painted over?).
     pub covered: [usize; 5],
+    /// Per bucket: ground-truth faces found (IoU) or covered: redacted either way.
+    pub redacted: [usize; 5],
 }
 
 /// Share of the ground-truth box `t` inside `d` grown by `margin` of its size on each side.
@@ -95,6 +97,9 @@ impl Tally {
             if let Some(c) = self.covered.get_mut(bucket) {
                 *c += usize::from(covered);
             }
+            if let Some(r) = self.redacted.get_mut(bucket) {
+                *r += usize::from(covered || hit);
+            }
         }
     }
 
@@ -114,9 +119,18 @@ impl Tally {
 
     /// Share of faces of at least `min_size` pixels that redaction would cover.
     pub fn coverage_at_least(&self, min_size: f32) -> f32 {
+        Self::share(&self.covered, &self.recall, min_size)
+    }
+
+    /// Share of faces of at least `min_size` pixels found (IoU) or covered by a redaction.
+    pub fn redacted_at_least(&self, min_size: f32) -> f32 {
+        Self::share(&self.redacted, &self.recall, min_size)
+    }
+
+    fn share(counts: &[usize; 5], recall: &[(usize, usize); 5], min_size: f32) -> f32 {
         let (found, total) = BUCKETS
             .iter()
-            .zip(self.covered.iter().zip(self.recall))
+            .zip(counts.iter().zip(recall.iter().copied()))
             .filter(|((_, lo, _), _)| *lo >= min_size)
             .fold((0, 0), |(f, t), (_, (c, (_, bt)))| (f + c, t + bt));
         if total == 0 {
@@ -134,23 +148,30 @@ impl Tally {
         }
     }
 
-    /// A Markdown table: bucket, found/total, recall.
+    /// A Markdown table: bucket, found/total, recall, covered, redacted.
     pub fn table(&self) -> String {
         let mut s = String::from(
-            "| face size (px) | found (IoU ≥ 0.5) / total | recall | covered by redaction |\n|---|---|---|---|\n",
+            "| face size (px) | found (IoU ≥ 0.5) / total | recall | covered by redaction | redacted (found or covered) |\n|---|---|---|---|---|\n",
         );
-        for (((name, _, _), (f, t)), c) in BUCKETS.iter().zip(self.recall).zip(self.covered) {
+        for ((((name, _, _), (f, t)), c), d) in BUCKETS
+            .iter()
+            .zip(self.recall)
+            .zip(self.covered)
+            .zip(self.redacted)
+        {
             let r = |n: usize| if t == 0 { 0.0 } else { n as f32 / t as f32 };
             s.push_str(&format!(
-                "| {name} | {f} / {t} | {:.3} | {:.3} |\n",
+                "| {name} | {f} / {t} | {:.3} | {:.3} | {:.3} |\n",
                 r(f),
-                r(c)
+                r(c),
+                r(d)
             ));
         }
         s.push_str(&format!(
-            "\nrecall (≥16 px): {:.3}; covered (≥16 px): {:.3}; precision: {:.3} ({} of {} detections match a face)\n",
+            "\nrecall (≥16 px): {:.3}; covered (≥16 px): {:.3}; redacted (≥16 px): {:.3}; precision: {:.3} ({} of {} detections match a face)\n",
             self.recall_at_least(16.0),
             self.coverage_at_least(16.0),
+            self.redacted_at_least(16.0),
             self.precision(),
             self.true_positives,
             self.detections

@@ -1,16 +1,35 @@
-//! The identifiable-photo gate: a photo whose face is large and frontal is a full-face
-//! portrait, and redacting the face would leave nothing of clinical use while the rest (hair,
-//! ears, clothing, background) still identifies the person. Such photos are excluded
-//! (reason `full_face`) unless the operator overrides.
+//! The identifiable-photo gate for faces: what each face found means for the photo.
+//!
+//! The rule (README "Faces"), following the database's own: a photo in which a whole face can
+//! be identified is excluded; a facial close-up keeps its lesion and loses what identifies it.
+//! - **Full face**: a large face (spanning at least `min_extent` of the photo), confidently
+//!   found, frontal by its landmarks, and whole: every landmark lies inside the photo with room
+//!   to spare (`edge_margin` eye distances), so eyes, nose and mouth are all in the frame. The
+//!   photo is excluded (reason `full_face`) unless the operator overrides, when the face box is
+//!   redacted instead.
+//! - **Partial face**: any other large face, i.e. a close-up cut by the frame (nose and mouth
+//!   without the eyes, eyes without the mouth), a profile or a turned head. Only a band over
+//!   the eyes is redacted (the classic eye bar; nothing when the eyes lie outside the photo),
+//!   the rest of the face stays for the lesion, and the photo is flagged `partial_face` for the
+//!   reviewer.
+//! - **Background face**: a smaller face (a bystander, a face far from the lesion): its box,
+//!   grown by the margin, is redacted.
 
 use super::boxes::Face;
+use super::judge::extent;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateConfig {
     /// A face whose box spans at least this share of the photo's width or height is large.
     pub min_extent: f32,
-    /// Faces scoring below this do not trigger the gate (they are still redacted).
+    /// Large faces scoring below this are never taken for a full face (they are partial).
     pub min_score: f32,
+    /// A whole face has every landmark at least this many eye distances inside the photo.
+    pub edge_margin: f32,
+    /// The eye band reaches this many eye distances beyond each eye, sideways…
+    pub band_across: f32,
+    /// …and up and down.
+    pub band_height: f32,
 }
 
 impl Default for GateConfig {
@@ -18,8 +37,19 @@ impl Default for GateConfig {
         GateConfig {
             min_extent: 0.3,
             min_score: 0.6,
+            edge_margin: 0.25,
+            band_across: 0.35,
+            band_height: 0.3,
         }
     }
+}
+
+/// What a face is, for the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaceKind {
+    Full,
+    Partial,
+    Background,
 }
 
 /// Frontal by landmarks: both eyes inside the box and apart by a quarter of its width, the eye
@@ -47,14 +77,52 @@ pub fn is_frontal(face: &Face) -> bool {
         && nose[0] < hi[0] - margin
 }
 
+fn eye_distance(face: &Face) -> f32 {
+    let [[ax, ay], [bx, by], ..] = face.landmarks;
+    ((ax - bx).powi(2) + (ay - by).powi(2)).sqrt()
+}
+
+/// Every landmark at least `margin` eye distances inside a `width × height` photo.
+pub fn is_whole(face: &Face, width: u32, height: u32, margin: f32) -> bool {
+    let m = margin * eye_distance(face).max(1.0);
+    let (w, h) = (width as f32, height as f32);
+    face.landmarks
+        .iter()
+        .all(|&[x, y]| x >= m && x <= w - m && y >= m && y <= h - m)
+}
+
+pub fn kind(face: &Face, width: u32, height: u32, config: &GateConfig) -> FaceKind {
+    if extent(face, width, height) < config.min_extent {
+        FaceKind::Background
+    } else if face.score >= config.min_score
+        && is_frontal(face)
+        && is_whole(face, width, height, config.edge_margin)
+    {
+        FaceKind::Full
+    } else {
+        FaceKind::Partial
+    }
+}
+
 /// Whether `faces` make a `width × height` photo a full-face portrait.
 pub fn is_full_face(faces: &[Face], width: u32, height: u32, config: &GateConfig) -> bool {
-    let (w, h) = (width.max(1) as f32, height.max(1) as f32);
-    faces.iter().any(|f| {
-        f.score >= config.min_score
-            && (f.width() / w).max(f.height() / h) >= config.min_extent
-            && is_frontal(f)
-    })
+    faces
+        .iter()
+        .any(|f| kind(f, width, height, config) == FaceKind::Full)
+}
+
+/// The band over a face's eyes, `[x0, y0, x1, y1]`, unclipped: from `band_across` eye
+/// distances beyond the outer eye on each side, `band_height` above and below the eye line
+/// (at least a fifth of the box width apart, for a face seen from the side).
+pub fn eye_band(face: &Face, config: &GateConfig) -> [f32; 4] {
+    let [[ax, ay], [bx, by], ..] = face.landmarks;
+    let d = eye_distance(face).max(0.2 * face.width());
+    [
+        ax.min(bx) - config.band_across * d,
+        ay.min(by) - config.band_height * d,
+        ax.max(bx) + config.band_across * d,
+        ay.max(by) + config.band_height * d,
+    ]
 }
 
 #[cfg(test)]
@@ -78,9 +146,10 @@ mod tests {
     ];
 
     #[test]
-    fn large_frontal_face_is_a_portrait() {
+    fn large_frontal_whole_face_is_a_portrait() {
         let f = face([30.0, 30.0, 70.0, 80.0], FRONTAL);
         assert!(is_frontal(&f));
+        assert_eq!(kind(&f, 100, 100, &GateConfig::default()), FaceKind::Full);
         assert!(is_full_face(
             std::slice::from_ref(&f),
             100,
@@ -88,11 +157,25 @@ mod tests {
             &GateConfig::default()
         ));
         // The same face in a 1000 px photo is a background face.
+        assert_eq!(kind(&f, 1000, 1000, &GateConfig::default()), FaceKind::Background);
         assert!(!is_full_face(&[f], 1000, 1000, &GateConfig::default()));
     }
 
     #[test]
-    fn profile_is_not_frontal() {
+    fn a_close_up_cut_by_the_frame_is_partial() {
+        // Mouth corners 2 px from the bottom edge: the chin is out of the photo.
+        let f = face([30.0, 30.0, 70.0, 80.0], FRONTAL);
+        assert_eq!(kind(&f, 100, 67, &GateConfig::default()), FaceKind::Partial);
+        // Eyes above the top edge (a nose-and-mouth close-up).
+        let up = face(
+            [30.0, 0.0, 70.0, 40.0],
+            FRONTAL.map(|[x, y]| [x, y - 50.0]),
+        );
+        assert_eq!(kind(&up, 100, 100, &GateConfig::default()), FaceKind::Partial);
+    }
+
+    #[test]
+    fn profile_is_not_frontal_and_so_partial() {
         let profile = [
             [40.0, 45.0],
             [48.0, 45.0],
@@ -100,6 +183,16 @@ mod tests {
             [40.0, 65.0],
             [46.0, 65.0],
         ];
-        assert!(!is_frontal(&face([30.0, 30.0, 70.0, 80.0], profile)));
+        let f = face([30.0, 30.0, 70.0, 80.0], profile);
+        assert!(!is_frontal(&f));
+        assert_eq!(kind(&f, 100, 100, &GateConfig::default()), FaceKind::Partial);
+    }
+
+    #[test]
+    fn the_eye_band_covers_both_eyes_and_not_the_mouth() {
+        let f = face([30.0, 30.0, 70.0, 80.0], FRONTAL);
+        let [x0, y0, x1, y1] = eye_band(&f, &GateConfig::default());
+        assert!(x0 < 40.0 && x1 > 60.0 && y0 < 45.0 && y1 > 45.0);
+        assert!(y1 < 55.0, "the band stops above the nose tip: {y1}");
     }
 }

@@ -1,5 +1,6 @@
-//! Turning pixels into YuNet's input: BGR, 0–255 floats, NCHW, zero-padded bottom/right to
-//! multiples of 32 (the network pools five times).
+//! Turning pixels into the face detectors' input: 0–255 floats, NCHW, BGR (YuNet) or RGB
+//! (CenterFace), zero-padded bottom/right to multiples of 32 (both networks halve the size
+//! five times).
 
 use candle_core::{Device, Result, Tensor};
 
@@ -11,6 +12,15 @@ pub fn padded_len(len: usize) -> usize {
 /// `rgb` is `width × height` interleaved 8-bit RGB. Returns (1, 3, H', W') with H', W' the
 /// sizes rounded up to multiples of 32.
 pub fn bgr_tensor(rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
+    planar_tensor(rgb, width, height, true)
+}
+
+/// [`bgr_tensor`] with the planes in RGB order.
+pub fn rgb_tensor(rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
+    planar_tensor(rgb, width, height, false)
+}
+
+fn planar_tensor(rgb: &[u8], width: usize, height: usize, bgr: bool) -> Result<Tensor> {
     if width == 0 || height == 0 || rgb.len() != width.saturating_mul(height).saturating_mul(3) {
         candle_core::bail!(
             "face input: {width}×{height} RGB needs {} bytes",
@@ -20,8 +30,9 @@ pub fn bgr_tensor(rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
     let (ph, pw) = (padded_len(height), padded_len(width));
     let plane = ph * pw;
     let mut data = vec![0f32; 3 * plane];
-    let (b, rest) = data.split_at_mut(plane);
-    let (g, r) = rest.split_at_mut(plane);
+    let (first, rest) = data.split_at_mut(plane);
+    let (g, last) = rest.split_at_mut(plane);
+    let (b, r) = if bgr { (first, last) } else { (last, first) };
     for (y, row) in rgb.chunks_exact(width * 3).enumerate() {
         let start = y * pw;
         let dst = b

@@ -1,26 +1,27 @@
-//! Face detection (YuNet over a pyramid of scales and tiles), evaluation helpers, the
-//! full-face gate, and the errors of this step.
+//! Face detection (YuNet over a pyramid of scales and tiles, CenterFace's second look at each
+//! box), evaluation helpers, the full-face / partial-face gate, and the errors of this step.
 
 pub mod boxes;
+pub mod centerface;
 pub mod detect;
 pub mod eval;
 pub mod gate;
 pub mod input;
+pub mod judge;
 pub mod resample;
 pub mod step;
-pub mod verifier;
 pub mod yunet;
 
 pub use boxes::Face;
-pub use detect::{Detector, DetectorConfig};
+pub use detect::{Detector, DetectorConfig, FaceWeights};
 pub use step::{FaceOptions, FaceStep};
 
 /// Errors of this step.
 #[derive(Debug, thiserror::Error)]
 pub enum FaceError {
-    #[error("The face detector has no weights: run scripts/convert-yunet (or pass the model file), or disable face detection explicitly")]
+    #[error("The face detector has no weights: run scripts/convert-yunet and scripts/convert-centerface (or pass the model folder), or disable face detection explicitly")]
     WeightsMissing,
-    #[error("The face detector weights could not be loaded ({0}): re-run scripts/convert-yunet")]
+    #[error("The face detector weights could not be loaded ({0}): re-run scripts/convert-yunet and scripts/convert-centerface")]
     BadWeights(String),
     #[error(
         "The face detector failed on this photo ({0}): this is a bug in hifu, please report it"

@@ -16,6 +16,28 @@ pub fn resize_rgb(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
         .unwrap_or_else(|| imageops::resize(photo, width, height, imageops::FilterType::Triangle))
 }
 
+/// The `[left, top, width, height]` region of `photo` (fractional, inside the photo)
+/// resampled to `width × height`, without copying the region first.
+pub fn resize_region_rgb(photo: &RgbImage, region: [f64; 4], width: u32, height: u32) -> RgbImage {
+    let (width, height) = (width.max(1), height.max(1));
+    simd_resize_region(photo, region, width, height).unwrap_or_else(|| {
+        let [x, y, w, h] = region.map(|v| v.max(0.0).round() as u32);
+        let view = imageops::crop_imm(photo, x, y, w.max(1), h.max(1)).to_image();
+        imageops::resize(&view, width, height, imageops::FilterType::Triangle)
+    })
+}
+
+fn simd_resize_region(photo: &RgbImage, region: [f64; 4], width: u32, height: u32) -> Option<RgbImage> {
+    let source = ImageRef::new(photo.width(), photo.height(), photo.as_raw(), PixelType::U8x3).ok()?;
+    let mut target = Image::new(width, height, PixelType::U8x3);
+    let [x, y, w, h] = region;
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .crop(x, y, w, h);
+    Resizer::new().resize(&source, &mut target, &options).ok()?;
+    RgbImage::from_raw(width, height, target.into_vec())
+}
+
 fn simd_resize(photo: &RgbImage, width: u32, height: u32) -> Option<RgbImage> {
     let source = ImageRef::new(
         photo.width(),

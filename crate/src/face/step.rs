@@ -1,5 +1,6 @@
 //! The face step of the scrub pipeline: detect faces on the upright sRGB pixels, apply the
-//! full-face gate, redact the rest, and list them in the report.
+//! gate (a full face excludes the photo; a partial face loses only its eyes and is flagged for
+//! review; a background face loses its box; see `gate.rs`), redact, and list them in the report.
 //!
 //! Fail closed: when detection is on (the default) and the detector cannot run — no weights,
 //! bad weights, an inference error — the step returns an error, so `scrub` writes no output
@@ -11,11 +12,11 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::gate::{is_full_face, GateConfig};
-use super::{Detector, Face, FaceError};
+use super::gate::{eye_band, kind, FaceKind, GateConfig};
+use super::{Detector, Face, FaceError, FaceWeights};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
-use crate::report::{FaceEntry, Gate};
+use crate::report::{FaceEntry, Gate, Redacted, ReviewFlag};
 use crate::scrub::{PixelStep, StepOutcome};
 use crate::Error;
 
@@ -46,6 +47,8 @@ impl Default for FaceOptions {
 
 /// The reason the gate gives for a full-face portrait.
 pub const FULL_FACE: &str = "full_face";
+/// The review flag of a facial close-up whose eyes were barred.
+pub const PARTIAL_FACE: &str = "partial_face";
 
 /// A [`PixelStep`] for [`crate::scrub::scrub_with`].
 pub struct FaceStep {
@@ -56,17 +59,28 @@ pub struct FaceStep {
 }
 
 impl FaceStep {
-    /// `weights`: the bytes of `models/face/yunet_n.safetensors`, or `None` when they could
-    /// not be found (every photo then fails with `face.weights_missing` unless detection is
-    /// off). `seed` drives the noise of `pixelate` only; pass a fresh random value per run
-    /// for pixelate (fill and blur do not use it).
-    pub fn new(weights: Option<&[u8]>, options: FaceOptions, seed: u64) -> FaceStep {
+    /// `weights`: the bytes of `models/face/yunet_n.safetensors` and
+    /// `models/face/centerface.safetensors`, or `None` when they could not be found (every
+    /// photo then fails with `face.weights_missing` unless detection is off). `seed` drives
+    /// the noise of `pixelate` only; pass a fresh random value per run for pixelate (fill and
+    /// blur do not use it).
+    pub fn new(weights: Option<FaceWeights<'_>>, options: FaceOptions, seed: u64) -> FaceStep {
         let detector = match weights {
             Some(bytes) if options.detect => Detector::from_safetensors(bytes),
             _ => Err(FaceError::WeightsMissing),
         };
         FaceStep {
             detector,
+            options,
+            gate: GateConfig::default(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
+    }
+
+    /// A step around an already built detector (other settings than the defaults).
+    pub fn with_detector(detector: Detector, options: FaceOptions, seed: u64) -> FaceStep {
+        FaceStep {
+            detector: Ok(detector),
             options,
             gate: GateConfig::default(),
             rng: ChaCha8Rng::seed_from_u64(seed),
@@ -119,7 +133,7 @@ fn clone_error(e: &FaceError) -> FaceError {
     }
 }
 
-fn entry(f: &Face) -> FaceEntry {
+fn entry(f: &Face, redacted: Redacted) -> FaceEntry {
     FaceEntry {
         x: f.bbox[0],
         y: f.bbox[1],
@@ -127,7 +141,19 @@ fn entry(f: &Face) -> FaceEntry {
         height: f.height(),
         score: f.score,
         landmarks: f.landmarks.to_vec(),
+        redacted,
     }
+}
+
+/// `[x0, y0, x1, y1]` clipped to a `width × height` photo, or `None` when nothing is left.
+fn clipped(r: [f32; 4], width: f32, height: f32) -> Option<[f32; 4]> {
+    let c = [
+        r[0].clamp(0.0, width),
+        r[1].clamp(0.0, height),
+        r[2].clamp(0.0, width),
+        r[3].clamp(0.0, height),
+    ];
+    (c[2] > c[0] && c[3] > c[1]).then_some(c)
 }
 
 impl PixelStep for FaceStep {
@@ -136,22 +162,49 @@ impl PixelStep for FaceStep {
             return Ok(StepOutcome::default());
         }
         let faces = self.detect(pixels)?;
-        let full_face = is_full_face(&faces, pixels.width(), pixels.height(), &self.gate);
+        let (pw, ph) = (pixels.width(), pixels.height());
+        let kinds: Vec<FaceKind> = faces.iter().map(|f| kind(f, pw, ph, &self.gate)).collect();
+        let full_face = kinds.contains(&FaceKind::Full);
         if full_face && !self.options.allow_full_face {
             return Ok(StepOutcome {
                 pixels_changed: false,
-                faces: faces.iter().map(entry).collect(),
+                faces: faces.iter().map(|f| entry(f, Redacted::None)).collect(),
                 gate: Some(Gate {
                     excluded: true,
                     reason: Some(FULL_FACE.into()),
                 }),
+                review: Vec::new(),
             });
         }
-        let (width, height, channels) = (
-            pixels.width() as usize,
-            pixels.height() as usize,
-            usize::from(pixels.channels()),
-        );
+        // What to paint: the box of every full (allowed) or background face, the eye band of
+        // every partial one.
+        let mut regions: Vec<Face> = Vec::new();
+        let mut entries = Vec::with_capacity(faces.len());
+        let mut flagged: Vec<[f32; 4]> = Vec::new();
+        let mut flag_score = 0f32;
+        for (f, k) in faces.iter().zip(&kinds) {
+            if *k != FaceKind::Partial {
+                regions.push(f.clone());
+                entries.push(entry(f, Redacted::Box));
+                continue;
+            }
+            flag_score = flag_score.max(f.score);
+            match clipped(eye_band(f, &self.gate), pw as f32, ph as f32) {
+                Some(band) => {
+                    regions.push(Face {
+                        bbox: band,
+                        ..f.clone()
+                    });
+                    flagged.push([band[0], band[1], band[2] - band[0], band[3] - band[1]]);
+                    entries.push(entry(f, Redacted::Eyes));
+                }
+                None => {
+                    flagged.push([f.bbox[0], f.bbox[1], f.width(), f.height()]);
+                    entries.push(entry(f, Redacted::None));
+                }
+            }
+        }
+        let (width, height, channels) = (pw as usize, ph as usize, usize::from(pixels.channels()));
         let mut canvas = Canvas {
             samples: pixels.samples_mut(),
             width,
@@ -160,18 +213,28 @@ impl PixelStep for FaceStep {
         };
         let changed = redact(
             &mut canvas,
-            &faces,
+            &regions,
             self.options.redact,
             self.options.margin,
             &mut self.rng,
         );
+        let review = if flagged.is_empty() {
+            Vec::new()
+        } else {
+            vec![ReviewFlag {
+                kind: PARTIAL_FACE.into(),
+                regions: flagged,
+                score: flag_score,
+            }]
+        };
         Ok(StepOutcome {
             pixels_changed: !changed.is_empty(),
-            faces: faces.iter().map(entry).collect(),
+            faces: entries,
             gate: Some(Gate {
                 excluded: false,
                 reason: full_face.then(|| "full_face_allowed".into()),
             }),
+            review,
         })
     }
 }

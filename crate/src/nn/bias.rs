@@ -5,20 +5,30 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
-use super::contiguous_f32;
+use super::{contiguous_f32, Activation};
 
 /// `x` (N, C, …) plus `bias[c]` on every value of channel c, then ReLU when `relu`.
 pub fn add_bias_act(x: &Tensor, bias: &[f32], relu: bool) -> candle_core::Result<Tensor> {
+    let act = if relu {
+        Activation::Relu
+    } else {
+        Activation::Identity
+    };
+    add_bias_activation(x, bias, act)
+}
+
+/// `x` (N, C, …) plus `bias[c]` on every value of channel c, then `act`.
+pub fn add_bias_activation(x: &Tensor, bias: &[f32], act: Activation) -> candle_core::Result<Tensor> {
     let op = BiasAct {
         bias: bias.to_vec(),
-        relu,
+        act,
     };
     x.contiguous()?.apply_op1_no_bwd(&op)
 }
 
 struct BiasAct {
     bias: Vec<f32>,
-    relu: bool,
+    act: Activation,
 }
 
 impl CustomOp1 for BiasAct {
@@ -45,10 +55,12 @@ impl CustomOp1 for BiasAct {
         if plane > 0 {
             for (index, chunk) in input.chunks_exact(plane).enumerate() {
                 let b = self.bias.get(index % channels).copied().unwrap_or(0.0);
-                if self.relu {
-                    output.extend(chunk.iter().map(|v| (v + b).max(0.0)));
-                } else {
-                    output.extend(chunk.iter().map(|v| v + b));
+                match self.act {
+                    Activation::Identity => output.extend(chunk.iter().map(|v| v + b)),
+                    Activation::Relu => output.extend(chunk.iter().map(|v| (v + b).max(0.0))),
+                    Activation::Relu6 => {
+                        output.extend(chunk.iter().map(|v| (v + b).clamp(0.0, 6.0)))
+                    }
                 }
             }
         }

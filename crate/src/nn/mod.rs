@@ -8,12 +8,58 @@ pub mod depthwise;
 pub mod fold;
 pub mod pointwise;
 pub mod pool;
+pub mod quant;
 
 use candle_core::{CpuStorage, Layout};
 
-/// Output length of a 3×3 window with padding 1 along an axis of `len` values.
+/// Output length of a convolution along an axis of `len` values: ⌈len / stride⌉, for a 3×3
+/// window with padding 1 as for TensorFlow's "SAME" padding of any window.
 pub(crate) fn out_len(len: usize, stride: usize) -> usize {
     len.saturating_sub(1) / stride + 1
+}
+
+/// What follows a convolution's bias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Identity,
+    Relu,
+    /// `min(max(v, 0), 6)` (MobileNet, EfficientNet-Lite).
+    Relu6,
+}
+
+impl Activation {
+    #[inline]
+    pub fn apply(self, v: f32) -> f32 {
+        match self {
+            Activation::Identity => v,
+            Activation::Relu => v.max(0.0),
+            Activation::Relu6 => v.clamp(0.0, 6.0),
+        }
+    }
+}
+
+/// Where a k×k window's zero border goes. Both give ⌈len / stride⌉ outputs; they differ only
+/// in how the border splits between the start and the end of the axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// (k − 1) / 2 before, as PyTorch's `padding = k // 2` (YuNet, CenterFace).
+    Centred,
+    /// TensorFlow's "SAME": the total border needed, half before and the rest (the larger
+    /// half) after, so an even axis at stride 2 pads less at the top/left (EfficientNet-Lite).
+    TfSame,
+}
+
+impl Padding {
+    /// Zeros before the first value along an axis of `len` values.
+    pub fn before(self, len: usize, kernel: usize, stride: usize) -> usize {
+        match self {
+            Padding::Centred => (kernel - 1) / 2,
+            Padding::TfSame => {
+                let total = ((out_len(len, stride) - 1) * stride + kernel).saturating_sub(len);
+                total / 2
+            }
+        }
+    }
 }
 
 /// The f32 values of a contiguous tensor, or an error naming the kernel that needed them.

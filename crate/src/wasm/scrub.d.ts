@@ -68,6 +68,18 @@ export interface FaceEntry {
   score: number;
   /** Eyes, nose tip, mouth corners, as [x, y]. */
   landmarks: [number, number][];
+  /** "box": the face box (grown by the margin) was redacted; "eyes": a facial close-up, only a
+   * band over the eyes was; "none": nothing (an excluded photo, or eyes outside the photo). */
+  redacted: "box" | "eyes" | "none";
+}
+
+/** Something a person must check before the photo leaves the site. */
+export interface ReviewFlag {
+  /** "partial_face": a facial close-up kept for its lesion, with the eyes barred. */
+  kind: "partial_face";
+  /** [x, y, width, height] in output pixels: the eye bands (or the face box). */
+  regions: [number, number, number, number][];
+  score: number;
 }
 
 /** The identifiable-photo gate's decision; present whenever the detector ran. */
@@ -98,6 +110,8 @@ export interface Report {
   faces: FaceEntry[];
   /** Absent only when face detection was explicitly turned off. */
   gate?: Gate;
+  /** What a reviewer must look at; absent when nothing. */
+  review?: ReviewFlag[];
 }
 
 export interface ScrubResult {

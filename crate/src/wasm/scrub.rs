@@ -9,7 +9,7 @@
 //! `Error::code()`, or `options.invalid` for options that do not parse). The Rust copy of the
 //! photo is wiped before the call returns.
 
-use crate::face::{Detector, FaceOptions, FaceStep};
+use crate::face::{Detector, FaceOptions, FaceStep, FaceWeights};
 use crate::{Category, Limits, OutputFormat, ScrubOptions};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -68,10 +68,12 @@ pub fn scrub(
     run_scrub(bytes, &options, &mut step)
 }
 
-/// The face detector (YuNet), built once from the bytes of `yunet_n.safetensors`.
+/// The face detector (YuNet, and CenterFace for its second look), built once from the bytes
+/// of `yunet_n.safetensors` and `centerface.safetensors`.
 #[wasm_bindgen]
 pub struct FaceDetector {
-    weights: Vec<u8>,
+    yunet: Vec<u8>,
+    centerface: Vec<u8>,
     /// The step for the options of the last call (rebuilt when they change).
     step: FaceStep,
     options: FaceOptions,
@@ -81,14 +83,19 @@ pub struct FaceDetector {
 impl FaceDetector {
     /// Throws a `HifuError` (`face.bad_weights`) when the weights do not load.
     #[wasm_bindgen(constructor)]
-    pub fn new(weights: &Uint8Array) -> Result<FaceDetector, JsValue> {
-        let weights = weights.to_vec();
+    pub fn new(yunet: &Uint8Array, centerface: &Uint8Array) -> Result<FaceDetector, JsValue> {
+        let (yunet, centerface) = (yunet.to_vec(), centerface.to_vec());
+        let weights = FaceWeights {
+            yunet: &yunet,
+            centerface: &centerface,
+        };
         // Load once here so a bad file is reported at start-up, not on the first photo.
-        Detector::from_safetensors(&weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+        Detector::from_safetensors(weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         let options = FaceOptions::default();
-        let step = FaceStep::new(Some(&weights), options.clone(), random_seed());
+        let step = FaceStep::new(Some(weights), options.clone(), random_seed());
         Ok(FaceDetector {
-            weights,
+            yunet,
+            centerface,
             step,
             options,
         })
@@ -104,7 +111,11 @@ impl FaceDetector {
     ) -> Result<JsValue, JsValue> {
         let options: JsScrubOptions = parse_options(options)?;
         if options.face != self.options {
-            self.step = FaceStep::new(Some(&self.weights), options.face.clone(), random_seed());
+            let weights = FaceWeights {
+                yunet: &self.yunet,
+                centerface: &self.centerface,
+            };
+            self.step = FaceStep::new(Some(weights), options.face.clone(), random_seed());
             self.options = options.face.clone();
         }
         run_scrub(bytes, &options, &mut self.step)

@@ -204,7 +204,33 @@ pub fn yunet_weights() -> Vec<u8> {
         .expect("models/face/yunet_n.safetensors missing: run scripts/convert-yunet")
 }
 
-/// The production face detector (YuNet + verifier) from the converted weights.
+/// The converted CenterFace weights (made at set-up time, never committed).
+pub fn centerface_weights() -> Vec<u8> {
+    std::fs::read(repo().join("models/face/centerface.safetensors"))
+        .expect("models/face/centerface.safetensors missing: run scripts/convert-centerface")
+}
+
+/// Every `step`-th pixel of a photo in both directions, as 8-bit RGB (the parity tests'
+/// input: no resampler, so both sides see the same numbers).
+pub fn subsampled_rgb(path: &std::path::Path, step: usize) -> (Vec<u8>, usize, usize) {
+    let img = image::open(path).unwrap().to_rgb8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let (sw, sh) = (w.div_ceil(step), h.div_ceil(step));
+    let mut out = Vec::with_capacity(sw * sh * 3);
+    for y in (0..h).step_by(step) {
+        for x in (0..w).step_by(step) {
+            out.extend_from_slice(&img.get_pixel(x as u32, y as u32).0);
+        }
+    }
+    (out, sw, sh)
+}
+
+/// The production face detector (YuNet + CenterFace's second look) from the converted weights.
 pub fn face_detector() -> hifu::face::Detector {
-    hifu::face::Detector::from_safetensors(&yunet_weights()).unwrap()
+    let (yunet, centerface) = (yunet_weights(), centerface_weights());
+    hifu::face::Detector::from_safetensors(hifu::face::FaceWeights {
+        yunet: &yunet,
+        centerface: &centerface,
+    })
+    .unwrap()
 }

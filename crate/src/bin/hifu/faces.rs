@@ -5,12 +5,14 @@
 
 use crate::keys::os_rng;
 use crate::models;
-use hifu::face::{FaceOptions, FaceStep};
+use hifu::face::{FaceOptions, FaceStep, FaceWeights};
 use hifu::redact::RedactMode;
 use rand_chacha::rand_core::RngCore;
 use std::path::PathBuf;
 
-const WEIGHTS: &str = "models/face/yunet_n.safetensors";
+const FOLDER: &str = "models/face";
+const YUNET: &str = "yunet_n.safetensors";
+const CENTERFACE: &str = "centerface.safetensors";
 
 #[derive(clap::Args)]
 pub struct FaceArgs {
@@ -24,10 +26,11 @@ pub struct FaceArgs {
     /// Keep full-face portraits (redacted) instead of excluding them.
     #[arg(long)]
     allow_full_face: bool,
-    /// The YuNet weights (default: models/face/yunet_n.safetensors beside the executable or
-    /// in the current directory or above; made by scripts/convert-yunet).
-    #[arg(long, value_name = "FILE")]
-    face_model: Option<PathBuf>,
+    /// The folder with the face detector's weights, yunet_n.safetensors and
+    /// centerface.safetensors (default: models/face/ beside the executable or in the current
+    /// directory or above; made by scripts/convert-yunet and scripts/convert-centerface).
+    #[arg(long, value_name = "DIR")]
+    face_models: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -52,29 +55,39 @@ impl FaceArgs {
             allow_full_face: self.allow_full_face,
             ..FaceOptions::default()
         };
-        let path = match &self.face_model {
+        let complete = |p: &std::path::Path| p.join(YUNET).is_file() && p.join(CENTERFACE).is_file();
+        let dir = match &self.face_models {
             Some(p) => Some(p.clone()),
-            None => models::find(WEIGHTS, |p| p.is_file()),
+            None => models::find(FOLDER, complete),
         };
-        let weights = match &path {
-            Some(p) => match std::fs::read(p) {
+        let read = |name: &str| -> Option<Vec<u8>> {
+            let path = dir.as_ref()?.join(name);
+            match std::fs::read(&path) {
                 Ok(bytes) => Some(bytes),
                 Err(e) => {
-                    eprintln!("hifu: cannot read the face model {} ({e})", p.display());
+                    eprintln!("hifu: cannot read the face model {} ({e})", path.display());
                     None
                 }
-            },
-            None => None,
+            }
         };
-        if weights.is_none() {
+        let (yunet, centerface) = (read(YUNET), read(CENTERFACE));
+        if yunet.is_none() || centerface.is_none() {
             eprintln!(
-                "hifu: no face model found ({WEIGHTS}; run scripts/convert-yunet or pass \
-                 --face-model): every photo will be refused. Use --no-face-detection only if \
-                 the photos are known to show no face."
+                "hifu: no complete face model found ({FOLDER}/{YUNET} and {CENTERFACE}; run \
+                 scripts/convert-yunet and scripts/convert-centerface, or pass --face-models): \
+                 every photo will be refused. Use --no-face-detection only if the photos are \
+                 known to show no face."
             );
         }
+        let weights = match (&yunet, &centerface) {
+            (Some(y), Some(c)) => Some(FaceWeights {
+                yunet: y,
+                centerface: c,
+            }),
+            _ => None,
+        };
         // Only pixelate's noise uses the seed; a fresh one per run keeps it unpredictable.
         let seed = os_rng()?.next_u64();
-        Ok(FaceStep::new(weights.as_deref(), options, seed))
+        Ok(FaceStep::new(weights, options, seed))
     }
 }
