@@ -1,8 +1,8 @@
 //! Skin photos must not lose their lesion to a false face box, while portraits stay caught.
-//! Uses photos held out from the verifier's training (train_face_verifier.rs): HAM10000
-//! lesions with an odd HAM_ number, every 5th LFW portrait. The rate over all held-out
-//! HAM10000 photos is in BENCHMARKS.md (`cargo run --release -p hifu --example face_eval`).
-//! Needs models/face/yunet_n.safetensors (scripts/convert-yunet) and ../shared.
+//! Dermoscopic photos (HAM10000 lesions with an odd HAM_ number) and every 5th LFW portrait;
+//! the clinical photos are in face_clinical.rs. Rates over larger sets are in BENCHMARKS.md
+//! (`cargo run --release -p hifu --example face_eval`). Needs models/face/yunet_n.safetensors
+//! and centerface.safetensors (scripts/convert-yunet, scripts/convert-centerface) and ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -127,8 +127,8 @@ fn held_out_portraits_are_excluded_as_full_faces() {
             is_full_face(&faces, photo.width(), photo.height(), &Default::default())
         })
         .count();
-    // Measured 397 of 400 without the verifier: the rest are turned heads (not frontal by their
-    // landmarks), which are redacted instead.
+    // The few that are not gated are turned heads (not frontal by their landmarks), which are
+    // redacted instead.
     assert!(
         gated as f32 >= 0.98 * sample.len() as f32,
         "{gated} of {}",
