@@ -42,7 +42,15 @@ fn json_lists_every_class_sorted_with_the_abstention() {
     assert_eq!(v["ok"], true);
     let classes = v["classification"]["classes"].as_array().unwrap();
     assert_eq!(classes.len(), 8, "seven lesion types and `other`");
-    assert_eq!(v["classification"]["alerts"].as_array().unwrap().len(), 2);
+    let alerts = v["classification"]["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 2);
+    for a in alerts {
+        // One flat object per alert, as hifu.d.ts declares it.
+        for field in ["name", "en", "ja", "threshold", "sensitivity", "specificity", "probability"] {
+            assert!(!a[field].is_null(), "alert without {field}: {a}");
+        }
+        assert!(a["raised"].is_boolean());
+    }
     let probs: Vec<f64> = classes
         .iter()
         .map(|c| c["probability"].as_f64().unwrap())

@@ -39,16 +39,18 @@ async function runPhoto(page, scope = "") {
   assert.equal(await page.getAttribute(host, "data-state"), "done");
   const classes = await page.$$eval(`${scope} #classes li`.trim(), (lis) =>
     lis.map((li) => ({ code: li.dataset.code, text: li.textContent, value: li.querySelector("progress").value })));
+  const alerts = await page.$$eval(`${scope} #alerts li`.trim(), (lis) =>
+    lis.map((li) => ({ name: li.dataset.alert, raised: li.dataset.raised, text: li.textContent })));
   const modelMessage = await page.isVisible(`${scope} #model-message`.trim())
     ? await page.textContent(`${scope} #model-message`.trim())
     : null;
-  return { classes, modelMessage };
+  return { classes, alerts, modelMessage };
 }
 
 /** The classifier ships with the repository (models/skin/); without it the page must say so. */
 const modelInstalled = fs.existsSync(path.join(root, "models/skin/skin.safetensors"));
 
-function assertDiagnosis({ classes, modelMessage }, missingPattern) {
+function assertDiagnosis({ classes, alerts, modelMessage }, missingPattern) {
   if (!modelInstalled) {
     // No model on this server: the page must say so plainly, and nothing else.
     assert.equal(classes.length, 0);
@@ -60,6 +62,14 @@ function assertDiagnosis({ classes, modelMessage }, missingPattern) {
   const values = classes.map((c) => c.value);
   assert.deepEqual([...values].sort((a, b) => b - a), values, "most probable first");
   assert.ok(values.every((v) => v >= 0 && v <= 100));
+  // Both operating points are shown, each with its figures (a field the page cannot read
+  // shows as NaN or an empty name).
+  assert.deepEqual(alerts.map((a) => a.name).sort(), ["malignant", "melanoma"]);
+  for (const a of alerts) {
+    assert.match(a.raised, /^(true|false)$/);
+    assert.doesNotMatch(a.text, /NaN|undefined|^\s*[:：]/, a.text);
+    assert.match(a.text, /\d+\s*%/, a.text);
+  }
 }
 
 test("clinician flow in English: preview, removed metadata, diagnosis, same-origin only", async () => {
