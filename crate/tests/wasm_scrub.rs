@@ -277,7 +277,9 @@ fn scrub_without_weights_fails_closed() {
 #[wasm_bindgen_test]
 fn face_detector_rejects_bad_weights_at_construction() {
     for bytes in [Vec::new(), b"not a safetensors file".to_vec()] {
-        let thrown = FaceDetector::new(&Uint8Array::from(bytes.as_slice()))
+        // Bad bytes in either file are refused before any photo arrives.
+        let bad = Uint8Array::from(bytes.as_slice());
+        let thrown = FaceDetector::new(&bad, &bad)
             .err()
             .expect("bad weights must throw");
         assert_eq!(error_code(thrown), "face.bad_weights");
