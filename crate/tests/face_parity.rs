@@ -10,7 +10,6 @@
 
 mod common;
 
-use candle_core::{Device, Tensor};
 use hifu::face::input::bgr_tensor;
 use hifu::face::yunet::{YuNet, YuNetConfig};
 
@@ -28,28 +27,13 @@ const PHOTOS: [(&str, &str, usize); 3] = [
 #[test]
 fn candle_matches_onnxruntime_on_raw_maps() {
     let model = YuNet::from_safetensors(&common::yunet_weights(), YuNetConfig::default()).unwrap();
-    let reference_path = common::repo().join("tests/parity/yunet/reference.safetensors");
-    let reference = candle_core::safetensors::load(&reference_path, &Device::Cpu).unwrap();
-    let bytes = std::fs::read(&reference_path).unwrap();
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-    let meta = header.metadata().clone().unwrap();
+    let reference = common::ParityReference::load("tests/parity/yunet/reference.safetensors");
 
     let mut worst = 0f32;
     for (name, rel, step) in PHOTOS {
         let (rgb, w, h) = common::subsampled_rgb(&common::shared().join(rel), step);
         let input = bgr_tensor(&rgb, w, h).unwrap();
-        let info: serde_json::Value = serde_json::from_str(&meta[name]).unwrap();
-        let sum = input
-            .to_dtype(candle_core::DType::F64)
-            .unwrap()
-            .sum_all()
-            .unwrap();
-        let sum = sum.to_scalar::<f64>().unwrap();
-        assert_eq!(
-            sum,
-            info["input_sum"].as_f64().unwrap(),
-            "{name}: the decoded input differs from the reference's (JPEG decoder mismatch)"
-        );
+        reference.assert_same_input(name, &input);
         let maps = model.forward(&input).unwrap();
         for (kind, tensors) in [
             ("cls", &maps.cls),
@@ -58,14 +42,7 @@ fn candle_matches_onnxruntime_on_raw_maps() {
             ("kps", &maps.kps),
         ] {
             for (stride, got) in [8, 16, 32].iter().zip(tensors.iter()) {
-                let key = format!("{name}.{kind}_{stride}");
-                let expected: &Tensor = &reference[&key];
-                let got = got.squeeze(0).unwrap();
-                assert_eq!(got.dims(), expected.dims(), "{key}");
-                let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
-                let diff = diff.to_scalar::<f32>().unwrap();
-                println!("{key}: max abs diff {diff:.2e}");
-                worst = worst.max(diff);
+                worst = worst.max(reference.max_abs_diff(&format!("{name}.{kind}_{stride}"), got));
             }
         }
     }

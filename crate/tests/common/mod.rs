@@ -234,3 +234,50 @@ pub fn face_detector() -> hifu::face::Detector {
     })
     .unwrap()
 }
+
+/// A parity reference written by a tests/parity/*/make_reference.py: expected tensors, and per
+/// photo a JSON note with the input's sum (so a decoder mismatch is told from a port bug).
+pub struct ParityReference {
+    tensors: std::collections::HashMap<String, candle_core::Tensor>,
+    notes: std::collections::HashMap<String, String>,
+}
+
+impl ParityReference {
+    /// `rel`: the reference file under the repository root.
+    pub fn load(rel: &str) -> ParityReference {
+        let path = repo().join(rel);
+        let tensors = candle_core::safetensors::load(&path, &candle_core::Device::Cpu).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+        let notes = header.metadata().clone().unwrap();
+        ParityReference { tensors, notes }
+    }
+
+    /// Asserts that `input` is exactly the reference's input for photo `name`.
+    pub fn assert_same_input(&self, name: &str, input: &candle_core::Tensor) {
+        let info: serde_json::Value = serde_json::from_str(&self.notes[name]).unwrap();
+        let sum = input
+            .to_dtype(candle_core::DType::F64)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f64>()
+            .unwrap();
+        assert_eq!(
+            sum,
+            info["input_sum"].as_f64().unwrap(),
+            "{name}: the decoded input differs from the reference's (JPEG decoder mismatch)"
+        );
+    }
+
+    /// Max |got − expected| for tensor `key` (`got` with its batch axis), after checking shapes.
+    pub fn max_abs_diff(&self, key: &str, got: &candle_core::Tensor) -> f32 {
+        let expected = &self.tensors[key];
+        let got = got.squeeze(0).unwrap();
+        assert_eq!(got.dims(), expected.dims(), "{key}");
+        let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
+        let diff = diff.to_scalar::<f32>().unwrap();
+        println!("{key}: max abs diff {diff:.2e}");
+        diff
+    }
+}
