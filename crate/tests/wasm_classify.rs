@@ -92,6 +92,13 @@ fn calibrated_probabilities_match_pytorch() {
         got["heat_map"]["values"].as_array().unwrap().len() as u64,
         cells
     );
+    // Each alert reaches JS as one plain object (a JS Map would not convert to these fields).
+    let alerts = got["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 2);
+    for a in alerts {
+        assert!(a["threshold"].is_number() && a["sensitivity"].is_number(), "{a}");
+        assert!(a["name"].is_string() && a["raised"].is_boolean(), "{a}");
+    }
     // A formula image is nothing like a lesion: whatever the classes say, the abstention must
     // be one of the documented decisions and carry its reason.
     let decision = got["abstention"]["decision"].as_str().unwrap();

@@ -65,34 +65,14 @@ pub struct HeatMap {
 
 /// An operating point checked on this photo: whether its summed probability reaches the
 /// threshold chosen on validation, and what that threshold catches there.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Alert {
-    /// Written flat beside `probability` and `raised` (see the `Serialize` impl).
+    #[serde(flatten)]
     pub point: OperatingPoint,
     /// The summed calibrated probability of the point's classes for this photo.
     pub probability: f32,
     /// `probability ≥ threshold` (never raised for a photo judged not to be skin).
     pub raised: bool,
-}
-
-/// Flat on purpose, one object: `#[serde(flatten)]` would make serde-wasm-bindgen emit a JS
-/// `Map` (flatten goes through a map), whose fields the page cannot read.
-impl Serialize for Alert {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let p = &self.point;
-        let mut s = serializer.serialize_struct("Alert", 9)?;
-        s.serialize_field("name", &p.name)?;
-        s.serialize_field("en", &p.en)?;
-        s.serialize_field("ja", &p.ja)?;
-        s.serialize_field("classes", &p.classes)?;
-        s.serialize_field("threshold", &p.threshold)?;
-        s.serialize_field("sensitivity", &p.sensitivity)?;
-        s.serialize_field("specificity", &p.specificity)?;
-        s.serialize_field("probability", &self.probability)?;
-        s.serialize_field("raised", &self.raised)?;
-        s.end()
-    }
 }
 
 /// The classifier's full answer for one photo.

@@ -2,6 +2,7 @@
 //! page), then `classify(bytes)` per photo → the `Classification` object (every class with its
 //! calibrated probability, sorted; the abstention; the heat map).
 
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::skin::{classify_bytes, SkinModel};
@@ -36,6 +37,10 @@ impl Classifier {
     pub fn classify(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let result = classify_bytes(bytes, &self.model, &Limits::default())
             .map_err(|e| js_error(e.code(), &e.to_string()))?;
-        serde_wasm_bindgen::to_value(&result).map_err(|e| js_error("skin.output", &e.to_string()))
+        // Maps as plain objects: a `#[serde(flatten)]` struct (an alert) goes through a map,
+        // which the default serializer would hand to the page as a JS `Map`.
+        result
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| js_error("skin.output", &e.to_string()))
     }
 }
