@@ -1,8 +1,9 @@
 //! The classifier on clinical photographs held out whole from training (the SD-198 and
 //! DermNet folders and the MED-NODE files marked `test` in models/skin/clinical_split.csv),
 //! on the shipped model: photos of non-tumour conditions rarely get a confident tumour label,
-//! skin photos pass the "not a skin photo" gate, portraits do not, and melanoma is told from
-//! naevus. Full figures: models/skin/README.md (scripts/train/evaluate.py, run once).
+//! skin photos of every source pass the "not a skin photo" gate, portraits and non-photos do
+//! not, and melanoma is told from naevus. Full figures: models/skin/README.md
+//! (scripts/train/evaluate.py, run once; the gate's: scripts/train/gate.py).
 //! Needs ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -58,18 +59,70 @@ fn non_tumour_conditions_rarely_get_a_confident_tumour_label() {
 }
 
 #[test]
-fn held_out_clinical_skin_photos_pass_the_skin_gate() {
+fn held_out_clinical_skin_photos_of_every_source_pass_the_skin_gate() {
     let model = model();
     let photos = held_out();
     let sample: Vec<_> = photos.iter().step_by(3).collect();
-    let rejected = sample
-        .iter()
-        .filter(|(path, _)| classify(&model, path).abstention.decision == Decision::NotSkin)
-        .count();
-    let accepted = 1.0 - rejected as f32 / sample.len() as f32;
-    // The goal is 95 %, which the shipped model does not reach on every source yet
-    // (models/skin/README.md): this limit keeps it from getting worse.
-    assert!(accepted >= 0.90, "{:.1} % of held-out clinical photos accepted", accepted * 100.0);
+    for source in ["mednode", "sd198", "dermnet"] {
+        let of_source: Vec<_> = sample
+            .iter()
+            .filter(|(path, _)| path.starts_with(&format!("clinical/{source}/")))
+            .collect();
+        assert!(of_source.len() >= 20, "{source}: {} photos", of_source.len());
+        let rejected: Vec<_> = of_source
+            .iter()
+            .filter(|(path, _)| classify(&model, path).abstention.decision == Decision::NotSkin)
+            .map(|(path, _)| path.clone())
+            .collect();
+        let accepted = 1.0 - rejected.len() as f32 / of_source.len() as f32;
+        assert!(
+            accepted >= 0.95,
+            "{source}: {:.1} % of held-out photos accepted; rejected {rejected:?}",
+            accepted * 100.0
+        );
+    }
+}
+
+/// What a clinician might drop by mistake: a blank or scanned page, a colour swatch, a
+/// gradient, sensor noise, a chart. None is a skin photo (the discriminator is trained on
+/// other, seeded, synthetic non-photos by scripts/train/gate.py).
+#[test]
+fn non_photos_are_not_skin_photos() {
+    let model = model();
+    let (w, h) = (480u32, 360u32);
+    let mut state = 0x2545_f491_u32;
+    let mut noise = move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state >> 24) as u8
+    };
+    let pages: Vec<(&str, image::RgbImage)> = vec![
+        ("white page", image::RgbImage::from_pixel(w, h, image::Rgb([250, 250, 248]))),
+        ("skin-coloured swatch", image::RgbImage::from_pixel(w, h, image::Rgb([224, 172, 140]))),
+        ("grey card", image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]))),
+        ("gradient", image::RgbImage::from_fn(w, h, |x, _| {
+            let v = (x * 255 / w) as u8;
+            image::Rgb([v, v / 2, 255 - v])
+        })),
+        ("noise", image::RgbImage::from_fn(w, h, |_, _| image::Rgb([noise(), noise(), noise()]))),
+        ("checkerboard", image::RgbImage::from_fn(w, h, |x, y| {
+            if (x / 40 + y / 40) % 2 == 0 { image::Rgb([20, 20, 20]) } else { image::Rgb([235, 235, 235]) }
+        })),
+        ("ruled page", image::RgbImage::from_fn(w, h, |x, y| {
+            if y % 24 < 2 || (y % 24 > 8 && y % 24 < 18 && (x / 7) % 3 != 0 && x > 30) {
+                image::Rgb([30, 30, 60])
+            } else {
+                image::Rgb([252, 252, 250])
+            }
+        })),
+    ];
+    for (name, page) in pages {
+        let mut png = Vec::new();
+        page.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let c = classify_bytes(&png, &model, &Limits::default()).unwrap();
+        assert_eq!(c.abstention.decision, Decision::NotSkin, "{name}: {:?}", c.abstention);
+    }
 }
 
 #[test]
