@@ -16,7 +16,8 @@ int8 per output channel (crate/src/nn/quant.rs), so the thresholds belong to wha
    mean with a shared covariance (Lee et al. 2018) in a PCA subspace of the 1280 features; the
    one with the best AUROC against the validation negatives (every 5th LFW portrait starting at
    the 2nd, odd-numbered ../shared/faces/images photos) is kept. The other portraits and photos
-   stay unseen for evaluate.py.
+   stay unseen for evaluate.py. gate.py then refits the shipped gate on the crate's own
+   features (the discriminator decides; this Mahalanobis threshold becomes a far guard).
 5. Export models/skin/: skin.safetensors, calibration.json, labels.json, and skin.onnx (not
    committed; for the benchmarks).
 """
