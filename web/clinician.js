@@ -137,7 +137,7 @@ export function mountClinician(root, host, langHost = host) {
     const partial = (report.review ?? []).some((r) => r.kind === "partial_face");
     const said = [];
     if (boxed) said.push(t("faces_found", { n: boxed }));
-    if (partial) said.push(t("faces_partial"));
+    if (partial) said.push(t(faces.some((f) => f.redacted === "eyes") ? "faces_partial" : "faces_partial_no_eyes"));
     $("faces").textContent = said.length ? said.join(" ") : t("faces_none");
     const format = mime === "image/png" ? "PNG" : "JPEG";
     $("output-kind").textContent = report.output_kind === "lossless" ? t("lossless") : t("re_encoded", { format });

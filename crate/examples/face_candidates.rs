@@ -1,5 +1,5 @@
 //! Dumps YuNet's candidate boxes (the whole pyramid, merged, before any second look) with
-//! CenterFace's score for each (`face::judge`), one JSON line per photo, for designing and
+//! CenterFace's answer for each (`face::judge`: its score, box and landmarks), one JSON line per photo, for designing and
 //! tuning the face stage offline.
 //!
 //! Usage: `cargo run --release -p hifu --example face_candidates -- LIST.txt OUT.jsonl [LONG_SIDE]`
@@ -45,9 +45,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut boxes = Vec::new();
         for f in detector.candidates(&photo)? {
-            let cf = judge.score(&photo, &f)?;
+            let seen = judge.look(&photo, &f)?;
+            let cf = seen.as_ref().map_or(0.0, |s| s.score);
             boxes.push(serde_json::json!({
                 "bbox": f.bbox, "score": f.score, "landmarks": f.landmarks, "cf": cf,
+                "cf_bbox": seen.as_ref().map(|s| s.bbox),
+                "cf_landmarks": seen.as_ref().map(|s| s.landmarks),
             }));
         }
         let row = serde_json::json!({

@@ -264,6 +264,7 @@ mod tests {
             bbox: [x0, y0, x1, y1],
             score: 0.9,
             landmarks: [[0.0; 2]; 5],
+            seen_eyes: None,
         }
     }
 

@@ -6,11 +6,10 @@
 // streamed to the origin-private file system (standing in for the save dialog, which cannot
 // be driven headless). Every second: photos done, the page's JS heap (CDP) and the resident
 // memory of all Chromium processes (/proc). Prints one JSON line.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { hifuBinary, launchBrowser, startServer } from "../../tests/e2e/serve.mjs";
+import { launchBrowser, startServer, writeSiteConfig } from "../../tests/e2e/serve.mjs";
 
 const [photo, count = "40"] = process.argv.slice(2);
 const n = Number(count);
@@ -40,11 +39,7 @@ for (let i = 0; i < n; i++) {
   rows.push(`B${i},50,F,2024-06-01,bench,${name}`);
 }
 fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
-const hifu = hifuBinary();
-execFileSync(hifu, ["hub", "keygen", "--out", path.join(dir, "hub")]);
-execFileSync(hifu, ["site", "keygen", "--out", path.join(dir, "site.key")]);
-const config = ["site_code = BENCH", "", fs.readFileSync(path.join(dir, "site.key"), "utf8"), fs.readFileSync(path.join(dir, "hub", "hub.pub"), "utf8")];
-fs.writeFileSync(path.join(dir, "site.conf"), config.join("\n"));
+writeSiteConfig(dir, ["site_code = BENCH"]);
 
 const server = await startServer();
 const browser = await launchBrowser();

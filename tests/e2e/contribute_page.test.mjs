@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startServer, launchBrowser, hifuBinary, openPage, root } from "./serve.mjs";
+import { startServer, launchBrowser, hifuBinary, openPage, root, writeSiteConfig } from "./serve.mjs";
 import { HAM, hamImages, watch } from "./photos.mjs";
 
 const screenshots = path.join(root, "tests/e2e/screenshots");
@@ -71,21 +71,29 @@ async function buildInputs(context) {
   rows.push("P098,50,F,2024-04-01,nevus,photo-22.jpg", "P099,51,M,2024-04-02,melanoma,photo-22.jpg");
   fs.writeFileSync(path.join(workdir, "records.csv"), rows.join("\n") + "\n");
   fs.writeFileSync(path.join(workdir, "optout.csv"), "patient_id\nP003\nP007\n");
-  const hifu = hifuBinary();
-  execFileSync(hifu, ["hub", "keygen", "--out", path.join(workdir, "hub")]);
-  execFileSync(hifu, ["site", "keygen", "--out", path.join(workdir, "site.key")]);
-  const config = [
-    "site_code = TEST01",
-    "batch = e2e",
-    "",
-    fs.readFileSync(path.join(workdir, "site.key"), "utf8"),
-    fs.readFileSync(path.join(workdir, "hub", "hub.pub"), "utf8"),
-  ].join("\n");
-  fs.writeFileSync(path.join(workdir, "site.conf"), config);
+  writeSiteConfig(workdir, ["site_code = TEST01", "batch = e2e"]);
   return { photos };
 }
 
 const doneCount = (page) => page.$eval("#progress", (p) => p.value);
+
+/** A reviewer ticks the three manual checks of a card and confirms it. */
+async function confirmCard(page, name) {
+  const card = page.locator(`.card[data-name="${name}"]`);
+  for (const check of ["tattoo", "fingerprint", "label"]) await card.locator(`input[name=${check}]`).check();
+  await card.locator("button.confirm").click();
+}
+
+/** Opens the contributor page, gives it `dir`'s site.conf and records.csv and the `photos` folder, and processes them. */
+async function processBatch(page, dir, photos) {
+  await openPage(page, `${server.origin}/contribute.html`);
+  await page.waitForSelector("body[data-state=ready]");
+  await page.setInputFiles("#config", path.join(dir, "site.conf"));
+  await page.setInputFiles("#records", path.join(dir, "records.csv"));
+  await page.setInputFiles("#folder", photos);
+  await page.click("#start");
+  await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+}
 
 test("contributor flow: workers, review, reload mid-batch, sealed bundle opens with hifu", { skip: hamImages().length < 22 && "needs ../shared HAM10000" }, async () => {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
@@ -137,9 +145,7 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   const flagged = await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name));
   if (flagged.length) assert.ok(await page.isDisabled("#export"), "nothing is sealed while flagged photos are undecided");
   for (const name of flagged) {
-    const card = page.locator(`.card[data-name="${name}"]`);
-    for (const check of ["tattoo", "fingerprint", "label"]) await card.locator(`input[name=${check}]`).check();
-    await card.locator("button.confirm").click();
+    await confirmCard(page, name);
     await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
   }
   assert.equal(await page.isDisabled("#export"), false, "everything is decided: sealing is allowed");
@@ -186,10 +192,7 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
   }
   fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
   const hifu = hifuBinary();
-  execFileSync(hifu, ["hub", "keygen", "--out", path.join(dir, "hub")]);
-  execFileSync(hifu, ["site", "keygen", "--out", path.join(dir, "site.key")]);
-  const config = ["site_code = STREAM", "hub_url = /hub/upload", "", fs.readFileSync(path.join(dir, "site.key"), "utf8"), fs.readFileSync(path.join(dir, "hub", "hub.pub"), "utf8")];
-  fs.writeFileSync(path.join(dir, "site.conf"), config.join("\n"));
+  writeSiteConfig(dir, ["site_code = STREAM", "hub_url = /hub/upload"]);
 
   const context = await browser.newContext({ locale: "en-US" });
   const page = await context.newPage();
@@ -209,17 +212,9 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
   const log = watch(page, server.origin);
   const requests = [];
   page.on("request", (r) => requests.push({ url: r.url(), method: r.method() }));
-  await openPage(page, `${server.origin}/contribute.html`);
-  await page.waitForSelector("body[data-state=ready]");
-  await page.setInputFiles("#config", path.join(dir, "site.conf"));
-  await page.setInputFiles("#records", path.join(dir, "records.csv"));
-  await page.setInputFiles("#folder", photos);
-  await page.click("#start");
-  await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  await processBatch(page, dir, photos);
   for (const name of await page.$$eval('.card button.confirm:not([disabled])', (bs) => bs.map((b) => b.closest(".card").dataset.name))) {
-    const card = page.locator(`.card[data-name="${name}"]`);
-    for (const check of ["tattoo", "fingerprint", "label"]) await card.locator(`input[name=${check}]`).check();
-    await card.locator("button.confirm").click();
+    await confirmCard(page, name);
   }
   let downloads = 0;
   page.on("download", () => downloads++);
@@ -252,6 +247,53 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
   assert.deepEqual(log.foreign, []);
   const posts = requests.filter((r) => r.method !== "GET");
   assert.deepEqual(posts.map((r) => r.url), [`${server.origin}/hub/upload`], "the sealed bundle is the only thing sent");
+  await context.close();
+});
+
+const CLINICAL = path.join(root, "../shared/data/clinical");
+// Two facial close-ups of ../shared (models/face/clinical_faces.csv: partial faces): eyes in
+// the photo (xanthelasma of the lids), and a cheek without the eyes (acne).
+const FACIAL = { "eyes.jpg": "dermnet/Xanthoma/xanthelasma34.jpg", "cheek.jpg": "dermnet/Acne vulgaris/acne-face-22.jpg" };
+
+test("facial close-ups are flagged for the reviewer and sealed only once decided", { skip: (!fs.existsSync(CLINICAL) || hamImages().length < 1) && "needs ../shared" }, async () => {
+  const dir = fs.mkdtempSync(path.join(workdir, "faces-"));
+  const photos = path.join(dir, "photos");
+  fs.mkdirSync(photos);
+  for (const [name, rel] of Object.entries(FACIAL)) fs.copyFileSync(path.join(CLINICAL, rel), path.join(photos, name));
+  fs.copyFileSync(path.join(HAM, hamImages()[0]), path.join(photos, "lesion.jpg"));
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "F1,61,F,2024-06-01,xanthelasma,eyes.jpg", "F2,19,M,2024-06-02,acne,cheek.jpg", "F3,45,F,2024-06-03,nevus,lesion.jpg"];
+  fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
+  const hifu = hifuBinary();
+  writeSiteConfig(dir, ["site_code = FACES"]);
+
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
+  const log = watch(page, server.origin);
+  await processBatch(page, dir, photos);
+
+  await page.selectOption("#filter", "partial_face");
+  assert.deepEqual((await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))).sort(), ["cheek.jpg", "eyes.jpg"]);
+  for (const name of ["cheek.jpg", "eyes.jpg"]) {
+    assert.match(await page.textContent(`.card[data-name="${name}"]`), /Facial close-up: check what identifies/);
+  }
+  await page.screenshot({ path: path.join(screenshots, "contribute-partial-faces.png"), fullPage: true });
+  assert.ok(await page.isDisabled("#export"), "nothing is sealed while the close-ups are undecided");
+  // The reviewer confirms the lid close-up and excludes the cheek.
+  await confirmCard(page, "eyes.jpg");
+  await page.locator('.card[data-name="cheek.jpg"] button.exclude').click();
+  await page.selectOption("#filter", "flagged");
+  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) await confirmCard(page, name);
+  assert.equal(await page.isDisabled("#export"), false);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
+  const bundle = path.join(dir, download.suggestedFilename());
+  await download.saveAs(bundle);
+  const out = path.join(dir, "opened");
+  execFileSync(hifu, ["bundle", "open", bundle, "--key", path.join(dir, "hub", "hub.key"), "--out", out]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["nevus", "xanthelasma"]);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
   await context.close();
 });
 

@@ -1,6 +1,7 @@
 // Shared by the page tests and the bench: start `hifu serve` on a free port and a headless
 // Debian Chromium driven by playwright-core.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
 import { createInterface } from "node:readline";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -12,6 +13,18 @@ export function hifuBinary() {
   if (process.env.HIFU_BIN) return process.env.HIFU_BIN;
   const target = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
   return path.join(target, "debug", "hifu");
+}
+
+/**
+ * A hub key pair and a site key made by the real `hifu hub keygen` / `hifu site keygen` in
+ * `dir`, and `dir/site.conf` holding `settings` (lines such as "site_code = X") and both keys.
+ */
+export function writeSiteConfig(dir, settings) {
+  const hifu = hifuBinary();
+  execFileSync(hifu, ["hub", "keygen", "--out", path.join(dir, "hub")]);
+  execFileSync(hifu, ["site", "keygen", "--out", path.join(dir, "site.key")]);
+  const keys = [fs.readFileSync(path.join(dir, "site.key"), "utf8"), fs.readFileSync(path.join(dir, "hub", "hub.pub"), "utf8")];
+  fs.writeFileSync(path.join(dir, "site.conf"), [...settings, "", ...keys].join("\n"));
 }
 
 /** Starts `hifu serve --port 0`; resolves to { origin, stop } once it prints its URL. */

@@ -13,6 +13,11 @@ pub struct Face {
     pub score: f32,
     /// Right eye, left eye, nose tip, right and left mouth corner (the subject's right/left).
     pub landmarks: [[f32; 2]; 5],
+    /// The eyes (right, left) where the judge's CenterFace sees them, once it has confirmed
+    /// the face: a stronger network than YuNet, and it places eyes outside the frame when a
+    /// close-up has none (the gate bars eyes only when these lie in the photo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_eyes: Option<[[f32; 2]; 2]>,
 }
 
 impl Face {
@@ -40,6 +45,7 @@ impl Face {
             ],
             score: self.score,
             landmarks: self.landmarks.map(|[x, y]| [f(x, dx), f(y, dy)]),
+            seen_eyes: self.seen_eyes.map(|e| e.map(|[x, y]| [f(x, dx), f(y, dy)])),
         }
     }
 }
@@ -103,6 +109,7 @@ pub fn decode_level(level: &LevelMaps<'_>, threshold: f32, out: &mut Vec<Face>) 
             bbox: [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0],
             score,
             landmarks,
+            seen_eyes: None,
         });
     }
 }
@@ -142,6 +149,7 @@ mod tests {
             bbox: [x1, y1, x2, y2],
             score,
             landmarks: [[0.0; 2]; 5],
+            seen_eyes: None,
         }
     }
 

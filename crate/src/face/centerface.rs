@@ -308,6 +308,7 @@ pub fn decode(maps: &CenterFaceMaps, threshold: f32) -> Result<Vec<Face>> {
             bbox: [x0, y0, x0 + bw, y0 + bh],
             score,
             landmarks,
+            seen_eyes: None,
         });
     }
     Ok(nms(faces, 0.3, 1.0))

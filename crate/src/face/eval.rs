@@ -59,6 +59,7 @@ impl Tally {
                 bbox: *b,
                 score: 1.0,
                 landmarks: [[0.0; 2]; 5],
+                seen_eyes: None,
             })
             .collect();
         let mut found = vec![false; truth.len()];

@@ -8,10 +8,13 @@
 //!   photo is excluded (reason `full_face`) unless the operator overrides, when the face box is
 //!   redacted instead.
 //! - **Partial face**: any other large face, i.e. a close-up cut by the frame (nose and mouth
-//!   without the eyes, eyes without the mouth), a profile or a turned head. Only a band over
-//!   the eyes is redacted (the classic eye bar; nothing when the eyes lie outside the photo),
-//!   the rest of the face stays for the lesion, and the photo is flagged `partial_face` for the
-//!   reviewer.
+//!   without the eyes, eyes without the mouth), a profile or a turned head. The photo is
+//!   flagged `partial_face` for the reviewer, and when the eyes are in the photo a band over
+//!   them is redacted (the classic eye bar); the rest of the face stays for the lesion. Where
+//!   the eyes are is CenterFace's answer (the judge's, `Face::seen_eyes`): on a close-up of a
+//!   cheek, lips or chin YuNet still draws eyes on the skin, where a band would destroy the
+//!   lesion, while CenterFace puts them beyond the frame. Both eyes must lie `eye_margin` eye
+//!   distances inside the photo.
 //! - **Background face**: a smaller face (a bystander, a face far from the lesion): its box,
 //!   grown by the margin, is redacted.
 
@@ -30,6 +33,9 @@ pub struct GateConfig {
     pub band_across: f32,
     /// …and up and down.
     pub band_height: f32,
+    /// A partial face's eyes are barred only when both lie at least this many eye distances
+    /// inside the photo.
+    pub eye_margin: f32,
 }
 
 impl Default for GateConfig {
@@ -40,6 +46,7 @@ impl Default for GateConfig {
             edge_margin: 0.25,
             band_across: 0.35,
             band_height: 0.3,
+            eye_margin: 0.1,
         }
     }
 }
@@ -77,9 +84,27 @@ pub fn is_frontal(face: &Face) -> bool {
         && nose[0] < hi[0] - margin
 }
 
-fn eye_distance(face: &Face) -> f32 {
-    let [[ax, ay], [bx, by], ..] = face.landmarks;
+fn distance([ax, ay]: [f32; 2], [bx, by]: [f32; 2]) -> f32 {
     ((ax - bx).powi(2) + (ay - by).powi(2)).sqrt()
+}
+
+fn eye_distance(face: &Face) -> f32 {
+    distance(face.landmarks[0], face.landmarks[1])
+}
+
+/// The eyes the gate goes by: CenterFace's when the judge looked, else YuNet's.
+fn eyes(face: &Face) -> [[f32; 2]; 2] {
+    face.seen_eyes
+        .unwrap_or([face.landmarks[0], face.landmarks[1]])
+}
+
+/// Whether both eyes lie at least `margin` eye distances inside a `width × height` photo.
+pub fn eyes_in_frame(face: &Face, width: u32, height: u32, margin: f32) -> bool {
+    let pair = eyes(face);
+    let m = margin * distance(pair[0], pair[1]).max(1.0);
+    let (w, h) = (width as f32, height as f32);
+    pair.iter()
+        .all(|&[x, y]| x >= m && x <= w - m && y >= m && y <= h - m)
 }
 
 /// Every landmark at least `margin` eye distances inside a `width × height` photo.
@@ -111,12 +136,12 @@ pub fn is_full_face(faces: &[Face], width: u32, height: u32, config: &GateConfig
         .any(|f| kind(f, width, height, config) == FaceKind::Full)
 }
 
-/// The band over a face's eyes, `[x0, y0, x1, y1]`, unclipped: from `band_across` eye
+/// The band over a face's eyes (`eyes`), `[x0, y0, x1, y1]`, unclipped: from `band_across` eye
 /// distances beyond the outer eye on each side, `band_height` above and below the eye line
 /// (at least a fifth of the box width apart, for a face seen from the side).
 pub fn eye_band(face: &Face, config: &GateConfig) -> [f32; 4] {
-    let [[ax, ay], [bx, by], ..] = face.landmarks;
-    let d = eye_distance(face).max(0.2 * face.width());
+    let [[ax, ay], [bx, by]] = eyes(face);
+    let d = distance([ax, ay], [bx, by]).max(0.2 * face.width());
     [
         ax.min(bx) - config.band_across * d,
         ay.min(by) - config.band_height * d,
@@ -134,6 +159,7 @@ mod tests {
             bbox,
             score: 0.9,
             landmarks,
+            seen_eyes: None,
         }
     }
 
@@ -186,6 +212,26 @@ mod tests {
         let f = face([30.0, 30.0, 70.0, 80.0], profile);
         assert!(!is_frontal(&f));
         assert_eq!(kind(&f, 100, 100, &GateConfig::default()), FaceKind::Partial);
+    }
+
+    #[test]
+    fn eyes_beyond_the_frame_are_not_barred_and_the_judges_eyes_win() {
+        let config = GateConfig::default();
+        // A lips close-up: YuNet draws its eyes on the cheek skin, inside the photo …
+        let mut f = face([0.0, 0.0, 100.0, 100.0], FRONTAL);
+        assert!(eyes_in_frame(&f, 100, 100, config.eye_margin));
+        // … CenterFace puts them above the top edge: no band.
+        f.seen_eyes = Some([[40.0, -5.0], [60.0, -5.0]]);
+        assert!(!eyes_in_frame(&f, 100, 100, config.eye_margin));
+        // Right at the edge is not inside: the margin is a tenth of the eye distance (2 px).
+        f.seen_eyes = Some([[40.0, 1.0], [60.0, 1.0]]);
+        assert!(!eyes_in_frame(&f, 100, 100, config.eye_margin));
+        // Where CenterFace sees eyes in the photo, the band is on them, not on YuNet's.
+        f.seen_eyes = Some([[30.0, 20.0], [50.0, 20.0]]);
+        assert!(eyes_in_frame(&f, 100, 100, config.eye_margin));
+        let [x0, y0, x1, y1] = eye_band(&f, &config);
+        assert!(x0 < 30.0 && x1 > 50.0 && y0 < 20.0 && y1 > 20.0);
+        assert!(y1 < 45.0, "the band follows the seen eyes, not YuNet's at y = 45: {y1}");
     }
 
     #[test]

@@ -111,10 +111,16 @@ impl Judge {
 
     /// CenterFace's score for a face where `face` is (0 when it sees none there).
     pub fn score(&self, photo: &RgbImage, face: &Face) -> Result<f32> {
+        Ok(self.look(photo, face)?.map_or(0.0, |f| f.score))
+    }
+
+    /// CenterFace's own face where `face` is, in the photo's coordinates (box, score and
+    /// landmarks), or `None` when it sees none there.
+    pub fn look(&self, photo: &RgbImage, face: &Face) -> Result<Option<Face>> {
         let [x0, y0, x1, y1] = face.bbox;
         let long = (x1 - x0).max(y1 - y0);
         if !(long.is_finite() && long > 0.0) {
-            return Ok(0.0);
+            return Ok(None);
         }
         let span = self.config.context * long;
         let (left, top) = ((x0 + x1 - span) / 2.0, (y0 + y1 - span) / 2.0);
@@ -126,25 +132,28 @@ impl Judge {
         let k = side as f32 / span;
         let target = face.mapped(-left, -top, 1.0 / k);
         let best = decode(&maps, self.config.floor)?
-            .iter()
+            .into_iter()
             .filter(|f| iou(f, &target) >= self.config.min_iou)
-            .map(|f| f.score)
-            .fold(0.0, f32::max);
-        Ok(best)
+            .max_by(|a, b| a.score.total_cmp(&b.score));
+        Ok(best.map(|f| f.mapped(0.0, 0.0, k).mapped(left, top, 1.0)))
     }
 
     /// The candidates CenterFace confirms.
     pub fn filter(&self, photo: &RgbImage, faces: Vec<Face>) -> Result<Vec<Face>> {
-        let scores = faces
+        let seen = faces
             .iter()
-            .map(|f| self.score(photo, f))
-            .collect::<Result<Vec<f32>>>()?;
-        let anchored = scores.iter().any(|&s| s >= self.config.anchor);
+            .map(|f| self.look(photo, f))
+            .collect::<Result<Vec<Option<Face>>>>()?;
+        let score = |s: &Option<Face>| s.as_ref().map_or(0.0, |f| f.score);
+        let anchored = seen.iter().any(|s| score(s) >= self.config.anchor);
         Ok(faces
             .into_iter()
-            .zip(scores)
-            .filter(|(f, s)| self.config.keeps(f, *s, anchored, photo.width(), photo.height()))
-            .map(|(f, _)| f)
+            .zip(seen)
+            .filter(|(f, s)| self.config.keeps(f, score(s), anchored, photo.width(), photo.height()))
+            .map(|(f, s)| Face {
+                seen_eyes: s.map(|s| [s.landmarks[0], s.landmarks[1]]),
+                ..f
+            })
             .collect())
     }
 }
@@ -193,6 +202,7 @@ mod tests {
             bbox: [x, x, x + side, x + side],
             score,
             landmarks: [[0.0; 2]; 5],
+            seen_eyes: None,
         }
     }
 

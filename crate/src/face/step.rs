@@ -1,6 +1,7 @@
 //! The face step of the scrub pipeline: detect faces on the upright sRGB pixels, apply the
-//! gate (a full face excludes the photo; a partial face loses only its eyes and is flagged for
-//! review; a background face loses its box; see `gate.rs`), redact, and list them in the report.
+//! gate (a full face excludes the photo; a partial face is flagged for review and loses only its
+//! eyes, when they are in the photo; a background face loses its box; see `gate.rs`), redact,
+//! and list them in the report.
 //!
 //! Fail closed: when detection is on (the default) and the detector cannot run — no weights,
 //! bad weights, an inference error — the step returns an error, so `scrub` writes no output
@@ -12,7 +13,7 @@ use rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
-use super::gate::{eye_band, kind, FaceKind, GateConfig};
+use super::gate::{eye_band, eyes_in_frame, kind, FaceKind, GateConfig};
 use super::{Detector, Face, FaceError, FaceWeights};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
@@ -189,7 +190,10 @@ impl PixelStep for FaceStep {
                 continue;
             }
             flag_score = flag_score.max(f.score);
-            match clipped(eye_band(f, &self.gate), pw as f32, ph as f32) {
+            let band = eyes_in_frame(f, pw, ph, self.gate.eye_margin)
+                .then(|| clipped(eye_band(f, &self.gate), pw as f32, ph as f32))
+                .flatten();
+            match band {
                 Some(band) => {
                     regions.push(Face {
                         bbox: band,
