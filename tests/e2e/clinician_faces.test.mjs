@@ -122,6 +122,31 @@ test("a group photo: faces listed, counted, outlined and filled", { skip: !haveI
   await context.close();
 });
 
+const CLINICAL = path.join(root, "../shared/data/clinical");
+const closeUps = [
+  // Eyelids with both eyes in the frame: the eyes are barred.
+  { rel: "dermnet/Xanthoma/xanthelasma34.jpg", says: /only the eyes were blacked out/, screenshot: "clinician-partial-eyes.png" },
+  // Nose and lips, no eye in the frame: flagged, nothing painted.
+  { rel: "dermnet/Acne vulgaris/acne-face-22.jpg", says: /without the eyes in the photo: nothing was blacked out/, screenshot: "clinician-partial-no-eyes.png" },
+];
+
+test("facial close-ups: the page says whether the eyes were barred", { skip: (!haveInputs || !fs.existsSync(CLINICAL)) && "no ../shared clinical photos or weights" }, async () => {
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1100, height: 1000 } });
+  for (const { rel, says, screenshot } of closeUps) {
+    // A fresh page per photo: the state attribute then cannot be the previous photo's.
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/`);
+    await page.waitForSelector("body[data-state=ready]");
+    await page.setInputFiles("#file", path.join(CLINICAL, rel));
+    await page.waitForSelector("body[data-state=done], body[data-state=excluded], body[data-state=error]", { timeout: 120_000 });
+    assert.equal(await page.getAttribute("body", "data-state"), "done", rel);
+    assert.match(await page.textContent("#faces"), says, rel);
+    await page.screenshot({ path: path.join(screenshots, screenshot), fullPage: true });
+    await page.close();
+  }
+  await context.close();
+});
+
 test("without the detector weights the page refuses to scrub (fail closed)", { skip: !fs.existsSync(photoPath) && "no ../shared/faces" }, async () => {
   const context = await browser.newContext({ locale: "en-US" });
   const page = await context.newPage();
