@@ -27,7 +27,12 @@ fn mirrored(p: &Pixels) -> Option<Pixels> {
             out.extend_from_slice(px);
         }
     }
-    Pixels::new(p.width(), p.height(), p.channels(), zeroize::Zeroizing::new(out))
+    Pixels::new(
+        p.width(),
+        p.height(),
+        p.channels(),
+        zeroize::Zeroizing::new(out),
+    )
 }
 
 fn features(model: &SkinModel, pixels: Option<&Pixels>, width: usize) -> Vec<f32> {
@@ -63,7 +68,11 @@ fn main() -> Res<()> {
             .and_then(|b| hifu::skin::upright_pixels(&b, &limits).ok());
         let mut rows = vec![features(&model, pixels.as_ref(), width)];
         if mirror {
-            rows.push(features(&model, pixels.as_ref().and_then(mirrored).as_ref(), width));
+            rows.push(features(
+                &model,
+                pixels.as_ref().and_then(mirrored).as_ref(),
+                width,
+            ));
         }
         for row in rows {
             if width == 0 {

@@ -84,15 +84,26 @@ fn camera_size(photo: image::RgbImage, long: u32) -> image::RgbImage {
 
 #[test]
 fn at_most_one_percent_of_held_out_skin_photos_lose_a_pixel() {
-    let photos: Vec<Labelled> = held_out().into_iter().filter(|p| p.face == "none").collect();
-    assert!(photos.len() >= 600, "{} held-out photos without a face", photos.len());
+    let photos: Vec<Labelled> = held_out()
+        .into_iter()
+        .filter(|p| p.face == "none")
+        .collect();
+    assert!(
+        photos.len() >= 600,
+        "{} held-out photos without a face",
+        photos.len()
+    );
     let sample: Vec<&Labelled> = photos.iter().step_by(3).collect();
     let mut step = step();
     let mut lost = Vec::new();
     for p in &sample {
         let (excluded, changed, _, _) = run(&mut step, open(&p.path));
         if excluded || changed > 0.0 {
-            lost.push(format!("{} (excluded {excluded}, {:.1} % changed)", p.path, changed * 100.0));
+            lost.push(format!(
+                "{} (excluded {excluded}, {:.1} % changed)",
+                p.path,
+                changed * 100.0
+            ));
         }
     }
     println!("{} of {} lose pixels: {lost:?}", lost.len(), sample.len());
@@ -108,7 +119,10 @@ fn at_most_one_percent_of_held_out_skin_photos_lose_a_pixel() {
 /// reach the detector's pyramid at 4–5× their native scale, where YuNet boxes skin texture.
 #[test]
 fn camera_sized_held_out_skin_photos_rarely_lose_a_pixel() {
-    let photos: Vec<Labelled> = held_out().into_iter().filter(|p| p.face == "none").collect();
+    let photos: Vec<Labelled> = held_out()
+        .into_iter()
+        .filter(|p| p.face == "none")
+        .collect();
     let sample: Vec<&Labelled> = photos.iter().step_by(25).collect();
     let mut step = step();
     let mut lost = Vec::new();
@@ -118,7 +132,11 @@ fn camera_sized_held_out_skin_photos_rarely_lose_a_pixel() {
             lost.push(p.path.clone());
         }
     }
-    println!("{} of {} camera-sized photos lose pixels: {lost:?}", lost.len(), sample.len());
+    println!(
+        "{} of {} camera-sized photos lose pixels: {lost:?}",
+        lost.len(),
+        sample.len()
+    );
     // One photo of the sample may lose pixels (the rate on a larger sample is in
     // BENCHMARKS.md; a larger sample here costs minutes of CI).
     assert!(
@@ -133,8 +151,15 @@ fn camera_sized_held_out_skin_photos_rarely_lose_a_pixel() {
 /// are barred only where they are in the photo, so a close-up without eyes keeps all its pixels.
 #[test]
 fn facial_close_ups_keep_their_lesion_and_lose_only_the_eyes() {
-    let photos: Vec<Labelled> = held_out().into_iter().filter(|p| p.face == "partial").collect();
-    assert!(photos.len() >= 100, "{} held-out partial faces", photos.len());
+    let photos: Vec<Labelled> = held_out()
+        .into_iter()
+        .filter(|p| p.face == "partial")
+        .collect();
+    assert!(
+        photos.len() >= 100,
+        "{} held-out partial faces",
+        photos.len()
+    );
     let mut step = step();
     let (mut excluded, mut barred, mut barred_without_eyes) = (0, 0, 0);
     let mut lost_when_barred: Vec<(f32, String)> = Vec::new();
@@ -148,11 +173,21 @@ fn facial_close_ups_keep_their_lesion_and_lose_only_the_eyes() {
         if eyes {
             barred += 1;
             barred_without_eyes += usize::from(p.eyes == 0);
-            assert!(flagged, "{}: eyes barred but not flagged for review", p.path);
+            assert!(
+                flagged,
+                "{}: eyes barred but not flagged for review",
+                p.path
+            );
             lost_when_barred.push((changed, p.path.clone()));
         } else if !ex {
             // Flagged or not, a close-up whose eyes are not barred loses nothing.
-            assert_eq!(changed, 0.0, "{}: {:.1} % changed without an eye band", p.path, changed * 100.0);
+            assert_eq!(
+                changed,
+                0.0,
+                "{}: {:.1} % changed without an eye band",
+                p.path,
+                changed * 100.0
+            );
         }
     }
     println!(
@@ -174,7 +209,10 @@ fn facial_close_ups_keep_their_lesion_and_lose_only_the_eyes() {
         "{barred_without_eyes} of {barred} barred close-ups have no visible eye"
     );
     lost_when_barred.sort_by(|a, b| b.0.total_cmp(&a.0));
-    println!("most lost: {:?}", lost_when_barred.iter().take(3).collect::<Vec<_>>());
+    println!(
+        "most lost: {:?}",
+        lost_when_barred.iter().take(3).collect::<Vec<_>>()
+    );
     // What the rule is for: a close-up without eyes keeps its pixels. (A band on an eye
     // close-up is large by design: the eyes and brows fill such a photo.)
     let without_eyes = photos.iter().filter(|p| p.eyes == 0).count();
@@ -192,19 +230,33 @@ fn facial_close_ups_keep_their_lesion_and_lose_only_the_eyes() {
 /// sees them in the photo.
 #[test]
 fn whole_faces_are_excluded_or_barred_and_flagged() {
-    let photos: Vec<Labelled> = held_out().into_iter().filter(|p| p.face == "full").collect();
+    let photos: Vec<Labelled> = held_out()
+        .into_iter()
+        .filter(|p| p.face == "full")
+        .collect();
     assert!(!photos.is_empty());
     let mut step = step();
     for p in &photos {
         let (excluded, _, eyes, flagged) = run(&mut step, open(&p.path));
-        assert!(excluded || (eyes && flagged), "{}: whole face neither excluded nor barred", p.path);
+        assert!(
+            excluded || (eyes && flagged),
+            "{}: whole face neither excluded nor barred",
+            p.path
+        );
     }
-    let masked: Vec<Labelled> = held_out().into_iter().filter(|p| p.face == "full_masked").collect();
+    let masked: Vec<Labelled> = held_out()
+        .into_iter()
+        .filter(|p| p.face == "full_masked")
+        .collect();
     assert!(masked.len() >= 5, "{} held-out masked faces", masked.len());
     let mut barred_or_excluded = 0;
     for p in &masked {
         let (excluded, _, eyes, flagged) = run(&mut step, open(&p.path));
-        assert!(excluded || flagged, "{}: masked face neither excluded nor flagged", p.path);
+        assert!(
+            excluded || flagged,
+            "{}: masked face neither excluded nor flagged",
+            p.path
+        );
         barred_or_excluded += usize::from(excluded || eyes);
     }
     assert!(

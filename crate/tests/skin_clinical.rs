@@ -42,8 +42,15 @@ fn classify(model: &SkinModel, rel: &str) -> hifu::skin::Classification {
 #[test]
 fn non_tumour_conditions_rarely_get_a_confident_tumour_label() {
     let model = model();
-    let photos: Vec<_> = held_out().into_iter().filter(|(_, dx)| dx == "other").collect();
-    assert!(photos.len() >= 400, "{} held-out non-tumour photos", photos.len());
+    let photos: Vec<_> = held_out()
+        .into_iter()
+        .filter(|(_, dx)| dx == "other")
+        .collect();
+    assert!(
+        photos.len() >= 400,
+        "{} held-out non-tumour photos",
+        photos.len()
+    );
     let sample: Vec<_> = photos.iter().step_by(2).collect();
     let mut confident_tumour = Vec::new();
     for (path, _) in &sample {
@@ -54,8 +61,16 @@ fn non_tumour_conditions_rarely_get_a_confident_tumour_label() {
         }
     }
     let share = confident_tumour.len() as f32 / sample.len() as f32;
-    println!("{} of {} confident tumour labels: {confident_tumour:?}", confident_tumour.len(), sample.len());
-    assert!(share <= 0.10, "{:.1} % of non-tumour photos got a confident tumour label", share * 100.0);
+    println!(
+        "{} of {} confident tumour labels: {confident_tumour:?}",
+        confident_tumour.len(),
+        sample.len()
+    );
+    assert!(
+        share <= 0.10,
+        "{:.1} % of non-tumour photos got a confident tumour label",
+        share * 100.0
+    );
 }
 
 #[test]
@@ -68,7 +83,11 @@ fn held_out_clinical_skin_photos_of_every_source_pass_the_skin_gate() {
             .iter()
             .filter(|(path, _)| path.starts_with(&format!("clinical/{source}/")))
             .collect();
-        assert!(of_source.len() >= 20, "{source}: {} photos", of_source.len());
+        assert!(
+            of_source.len() >= 20,
+            "{source}: {} photos",
+            of_source.len()
+        );
         let rejected: Vec<_> = of_source
             .iter()
             .filter(|(path, _)| classify(&model, path).abstention.decision == Decision::NotSkin)
@@ -98,30 +117,61 @@ fn non_photos_are_not_skin_photos() {
         (state >> 24) as u8
     };
     let pages: Vec<(&str, image::RgbImage)> = vec![
-        ("white page", image::RgbImage::from_pixel(w, h, image::Rgb([250, 250, 248]))),
-        ("skin-coloured swatch", image::RgbImage::from_pixel(w, h, image::Rgb([224, 172, 140]))),
-        ("grey card", image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128]))),
-        ("gradient", image::RgbImage::from_fn(w, h, |x, _| {
-            let v = (x * 255 / w) as u8;
-            image::Rgb([v, v / 2, 255 - v])
-        })),
-        ("noise", image::RgbImage::from_fn(w, h, |_, _| image::Rgb([noise(), noise(), noise()]))),
-        ("checkerboard", image::RgbImage::from_fn(w, h, |x, y| {
-            if (x / 40 + y / 40) % 2 == 0 { image::Rgb([20, 20, 20]) } else { image::Rgb([235, 235, 235]) }
-        })),
-        ("ruled page", image::RgbImage::from_fn(w, h, |x, y| {
-            if y % 24 < 2 || (y % 24 > 8 && y % 24 < 18 && (x / 7) % 3 != 0 && x > 30) {
-                image::Rgb([30, 30, 60])
-            } else {
-                image::Rgb([252, 252, 250])
-            }
-        })),
+        (
+            "white page",
+            image::RgbImage::from_pixel(w, h, image::Rgb([250, 250, 248])),
+        ),
+        (
+            "skin-coloured swatch",
+            image::RgbImage::from_pixel(w, h, image::Rgb([224, 172, 140])),
+        ),
+        (
+            "grey card",
+            image::RgbImage::from_pixel(w, h, image::Rgb([128, 128, 128])),
+        ),
+        (
+            "gradient",
+            image::RgbImage::from_fn(w, h, |x, _| {
+                let v = (x * 255 / w) as u8;
+                image::Rgb([v, v / 2, 255 - v])
+            }),
+        ),
+        (
+            "noise",
+            image::RgbImage::from_fn(w, h, |_, _| image::Rgb([noise(), noise(), noise()])),
+        ),
+        (
+            "checkerboard",
+            image::RgbImage::from_fn(w, h, |x, y| {
+                if (x / 40 + y / 40) % 2 == 0 {
+                    image::Rgb([20, 20, 20])
+                } else {
+                    image::Rgb([235, 235, 235])
+                }
+            }),
+        ),
+        (
+            "ruled page",
+            image::RgbImage::from_fn(w, h, |x, y| {
+                if y % 24 < 2 || (y % 24 > 8 && y % 24 < 18 && (x / 7) % 3 != 0 && x > 30) {
+                    image::Rgb([30, 30, 60])
+                } else {
+                    image::Rgb([252, 252, 250])
+                }
+            }),
+        ),
     ];
     for (name, page) in pages {
         let mut png = Vec::new();
-        page.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        page.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
         let c = classify_bytes(&png, &model, &Limits::default()).unwrap();
-        assert_eq!(c.abstention.decision, Decision::NotSkin, "{name}: {:?}", c.abstention);
+        assert_eq!(
+            c.abstention.decision,
+            Decision::NotSkin,
+            "{name}: {:?}",
+            c.abstention
+        );
     }
 }
 
@@ -139,7 +189,11 @@ fn held_out_portraits_are_not_skin_photos() {
         .iter()
         .filter(|p| {
             let bytes = std::fs::read(p).unwrap();
-            classify_bytes(&bytes, &model, &Limits::default()).unwrap().abstention.decision != Decision::NotSkin
+            classify_bytes(&bytes, &model, &Limits::default())
+                .unwrap()
+                .abstention
+                .decision
+                != Decision::NotSkin
         })
         .count();
     assert!(
@@ -157,7 +211,12 @@ fn melanoma_is_told_from_naevus_on_held_out_med_node_photos() {
         .filter(|(p, _)| p.starts_with("clinical/mednode/"))
         .map(|(p, dx)| {
             let c = classify(&model, &p);
-            let mel = c.classes.iter().find(|k| k.code == "mel").unwrap().probability;
+            let mel = c
+                .classes
+                .iter()
+                .find(|k| k.code == "mel")
+                .unwrap()
+                .probability;
             (mel, dx == "mel")
         })
         .collect();
@@ -174,6 +233,10 @@ fn melanoma_is_told_from_naevus_on_held_out_med_node_photos() {
     let mels = scored.iter().filter(|s| s.1).count();
     pairs += mels * (scored.len() - mels);
     let auc = right as f32 / pairs.max(1) as f32;
-    assert!(scored.len() >= 60, "{} held-out MED-NODE photos", scored.len());
+    assert!(
+        scored.len() >= 60,
+        "{} held-out MED-NODE photos",
+        scored.len()
+    );
     assert!(auc >= 0.85, "melanoma vs naevus AUC {auc:.3}");
 }

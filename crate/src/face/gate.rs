@@ -183,7 +183,10 @@ mod tests {
             &GateConfig::default()
         ));
         // The same face in a 1000 px photo is a background face.
-        assert_eq!(kind(&f, 1000, 1000, &GateConfig::default()), FaceKind::Background);
+        assert_eq!(
+            kind(&f, 1000, 1000, &GateConfig::default()),
+            FaceKind::Background
+        );
         assert!(!is_full_face(&[f], 1000, 1000, &GateConfig::default()));
     }
 
@@ -193,11 +196,11 @@ mod tests {
         let f = face([30.0, 30.0, 70.0, 80.0], FRONTAL);
         assert_eq!(kind(&f, 100, 67, &GateConfig::default()), FaceKind::Partial);
         // Eyes above the top edge (a nose-and-mouth close-up).
-        let up = face(
-            [30.0, 0.0, 70.0, 40.0],
-            FRONTAL.map(|[x, y]| [x, y - 50.0]),
+        let up = face([30.0, 0.0, 70.0, 40.0], FRONTAL.map(|[x, y]| [x, y - 50.0]));
+        assert_eq!(
+            kind(&up, 100, 100, &GateConfig::default()),
+            FaceKind::Partial
         );
-        assert_eq!(kind(&up, 100, 100, &GateConfig::default()), FaceKind::Partial);
     }
 
     #[test]
@@ -211,7 +214,10 @@ mod tests {
         ];
         let f = face([30.0, 30.0, 70.0, 80.0], profile);
         assert!(!is_frontal(&f));
-        assert_eq!(kind(&f, 100, 100, &GateConfig::default()), FaceKind::Partial);
+        assert_eq!(
+            kind(&f, 100, 100, &GateConfig::default()),
+            FaceKind::Partial
+        );
     }
 
     #[test]
@@ -231,7 +237,10 @@ mod tests {
         assert!(eyes_in_frame(&f, 100, 100, config.eye_margin));
         let [x0, y0, x1, y1] = eye_band(&f, &config);
         assert!(x0 < 30.0 && x1 > 50.0 && y0 < 20.0 && y1 > 20.0);
-        assert!(y1 < 45.0, "the band follows the seen eyes, not YuNet's at y = 45: {y1}");
+        assert!(
+            y1 < 45.0,
+            "the band follows the seen eyes, not YuNet's at y = 45: {y1}"
+        );
     }
 
     #[test]

@@ -80,13 +80,13 @@ impl JudgeConfig {
                 || (score >= c.lenient_threshold && face.score >= c.confident_score);
         }
         let tiny = e < c.tiny_extent && face.width().max(face.height()) < c.tiny_pixels;
-        score >= if anchored || tiny {
-            c.crowd_threshold
-        } else {
-            c.small_threshold
-        }
+        score
+            >= if anchored || tiny {
+                c.crowd_threshold
+            } else {
+                c.small_threshold
+            }
     }
-
 }
 
 pub struct Judge {
@@ -149,7 +149,10 @@ impl Judge {
         Ok(faces
             .into_iter()
             .zip(seen)
-            .filter(|(f, s)| self.config.keeps(f, score(s), anchored, photo.width(), photo.height()))
+            .filter(|(f, s)| {
+                self.config
+                    .keeps(f, score(s), anchored, photo.width(), photo.height())
+            })
             .map(|(f, s)| Face {
                 seen_eyes: s.map(|s| [s.landmarks[0], s.landmarks[1]]),
                 ..f
@@ -169,7 +172,10 @@ fn square_view(photo: &RgbImage, left: f32, top: f32, span: f32, side: u32) -> R
     let (sx0, sy0) = (left.clamp(0.0, w), top.clamp(0.0, h));
     let (sx1, sy1) = ((left + span).clamp(0.0, w), (top + span).clamp(0.0, h));
     // Where that part lands in the output, in whole pixels.
-    let (dx0, dy0) = (((sx0 - left) * k).round() as u32, ((sy0 - top) * k).round() as u32);
+    let (dx0, dy0) = (
+        ((sx0 - left) * k).round() as u32,
+        ((sy0 - top) * k).round() as u32,
+    );
     let (dx1, dy1) = (
         (((sx1 - left) * k).round() as u32).min(side),
         (((sy1 - top) * k).round() as u32).min(side),
