@@ -1,6 +1,6 @@
 //! Dumps YuNet's candidate boxes (the whole pyramid, merged, before any second look) with
-//! CenterFace's answer for each (`face::judge`: its score, box and landmarks), one JSON line per photo, for designing and
-//! tuning the face stage offline.
+//! CenterFace's answer for each (`face::judge`: its score, box and landmarks), one JSON line
+//! per photo, for designing and tuning the face stage offline.
 //!
 //! Usage: `cargo run --release -p hifu --example face_candidates -- LIST.txt OUT.jsonl [LONG_SIDE]`
 //! LIST.txt holds one photo path per line. With LONG_SIDE each photo is first resized

@@ -76,7 +76,11 @@ fn main() -> Res<()> {
         }
         for row in rows {
             if width == 0 {
+                // The first row sets the width: a NaN row needs it.
                 width = row.len();
+                if width == 0 {
+                    return Err(format!("{path}: the first photo must decode").into());
+                }
             }
             if row.len() != width {
                 return Err(format!("{path}: {} features, expected {width}", row.len()).into());

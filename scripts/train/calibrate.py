@@ -183,11 +183,14 @@ def negatives(part: str):
     return {"lfw": [p for i, p in enumerate(lfw) if i % 5 >= 2], "scenes": scenes[3::4]}
 
 
+# Four corner crops and a centre crop (x0, y0, x1, y1 as shares of the photo), for the scenes.
+SCENE_CROPS = [(0, 0, .6, .6), (.4, 0, 1, .6), (0, .4, .6, 1), (.4, .4, 1, 1), (.25, .25, .75, .75)]
+
+
 def negative_views(paths, size, crops: bool):
     """0..1 NCHW inputs: each photo whole and mirrored, plus (for scenes, of which there are
     few) four corner crops and a centre crop, so that the discriminator sees parts of scenes."""
-    boxes = [(0, 0, 1, 1)] + ([(0, 0, .6, .6), (.4, 0, 1, .6), (0, .4, .6, 1), (.4, .4, 1, 1), (.25, .25, .75, .75)]
-                              if crops else [])
+    boxes = [(0, 0, 1, 1)] + (SCENE_CROPS if crops else [])
     out = []
     for p in paths:
         rgb = data.load_rgb(p)

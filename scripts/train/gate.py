@@ -138,8 +138,7 @@ def scene_crops(paths, out: Path):
         with Image.open(p) as im:
             im = im.convert("RGB")
             w, h = im.size
-            for j, (x0, y0, x1, y1) in enumerate([(0, 0, 1, 1), (0, 0, .6, .6), (.4, 0, 1, .6), (0, .4, .6, 1),
-                                                  (.4, .4, 1, 1), (.25, .25, .75, .75)]):
+            for j, (x0, y0, x1, y1) in enumerate([(0, 0, 1, 1)] + calibrate.SCENE_CROPS):
                 q = out / f"{p.stem}_{j}.png"
                 if not q.exists():
                     im.crop((int(x0 * w), int(y0 * h), int(x1 * w), int(y1 * h))).save(q)
@@ -211,7 +210,8 @@ def main():
                     for k, v in synthetic(part, work / "synthetic").items()})
         return out
 
-    val_skin = {s: score(features(skin[(s, "val")], work, f"{s}_val", mirror=False)) for s in sources_}
+    val_feats = {s: features(skin[(s, "val")], work, f"{s}_val", mirror=False) for s in sources_}
+    val_skin = {s: score(f) for s, f in val_feats.items()}
     val_neg = negatives("val")
     val_neg_scores = np.concatenate([score(f) for f in val_neg.values()])
     skin_edge = max(float(np.quantile(v, SKIN_QUANTILE)) for v in val_skin.values())
@@ -230,7 +230,7 @@ def main():
         d = z[:, None, :] - means[None]
         return torch.einsum("nkc,cd,nkd->nk", d, precision, d).min(1).values.numpy()
 
-    seen = np.concatenate(pos_train + [features(skin[(s, "val")], work, f"{s}_val", mirror=False) for s in sources_])
+    seen = np.concatenate(pos_train + list(val_feats.values()))
     far_guard = FAR_GUARD * float(mahalanobis(seen).max())
 
     val = {
@@ -252,7 +252,8 @@ def main():
     ood["max_score"] = far_guard
     ood["role"] = ("far guard: 1.25 x the largest distance of any training or validation skin photo; "
                    "the discriminator decides")
-    ood.pop("val_accepted", None), ood.pop("val_negatives_rejected", None), ood.pop("val_acceptance_target", None)
+    for stale in ("val_accepted", "val_negatives_rejected", "val_acceptance_target"):  # the first gate's
+        ood.pop(stale, None)
     ood["discriminator"] = {
         "max_score": threshold,
         "rule": f"midway between the {SKIN_QUANTILE:.0%} quantile of the least accepted validation skin source "

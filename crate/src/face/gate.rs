@@ -101,17 +101,18 @@ fn eyes(face: &Face) -> [[f32; 2]; 2] {
 /// Whether both eyes lie at least `margin` eye distances inside a `width × height` photo.
 pub fn eyes_in_frame(face: &Face, width: u32, height: u32, margin: f32) -> bool {
     let pair = eyes(face);
-    let m = margin * distance(pair[0], pair[1]).max(1.0);
-    let (w, h) = (width as f32, height as f32);
-    pair.iter()
-        .all(|&[x, y]| x >= m && x <= w - m && y >= m && y <= h - m)
+    all_inside(&pair, margin * distance(pair[0], pair[1]).max(1.0), width, height)
 }
 
 /// Every landmark at least `margin` eye distances inside a `width × height` photo.
 pub fn is_whole(face: &Face, width: u32, height: u32, margin: f32) -> bool {
-    let m = margin * eye_distance(face).max(1.0);
+    all_inside(&face.landmarks, margin * eye_distance(face).max(1.0), width, height)
+}
+
+/// Every point at least `m` pixels inside a `width × height` photo.
+fn all_inside(points: &[[f32; 2]], m: f32, width: u32, height: u32) -> bool {
     let (w, h) = (width as f32, height as f32);
-    face.landmarks
+    points
         .iter()
         .all(|&[x, y]| x >= m && x <= w - m && y >= m && y <= h - m)
 }

@@ -109,11 +109,6 @@ impl Judge {
         self
     }
 
-    /// CenterFace's score for a face where `face` is (0 when it sees none there).
-    pub fn score(&self, photo: &RgbImage, face: &Face) -> Result<f32> {
-        Ok(self.look(photo, face)?.map_or(0.0, |f| f.score))
-    }
-
     /// CenterFace's own face where `face` is, in the photo's coordinates (box, score and
     /// landmarks), or `None` when it sees none there.
     pub fn look(&self, photo: &RgbImage, face: &Face) -> Result<Option<Face>> {
