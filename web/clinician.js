@@ -134,10 +134,12 @@ export function mountClinician(root, host, langHost = host) {
     $("orientation").textContent = o >= 1 && o <= 8 ? t(`orientation_${o}`) : `EXIF orientation ${o}`;
     const faces = report.faces ?? [];
     const boxed = faces.filter((f) => (f.redacted ?? "box") === "box").length;
-    const partial = (report.review ?? []).some((r) => r.kind === "partial_face");
+    const review = report.review ?? [];
+    const partial = review.some((r) => r.kind === "partial_face");
     const said = [];
     if (boxed) said.push(t("faces_found", { n: boxed }));
     if (partial) said.push(t(faces.some((f) => f.redacted === "eyes") ? "faces_partial" : "faces_partial_no_eyes"));
+    if (review.some((r) => r.kind === "face_part")) said.push(t("faces_part"));
     $("faces").textContent = said.length ? said.join(" ") : t("faces_none");
     const format = mime === "image/png" ? "PNG" : "JPEG";
     $("output-kind").textContent = report.output_kind === "lossless" ? t("lossless") : t("re_encoded", { format });

@@ -58,6 +58,7 @@ function flagsOf(item) {
   return {
     faces: ok && (item.report?.faces ?? []).some((f) => (f.redacted ?? "box") === "box"),
     partial_face: ok && (item.report?.review ?? []).some((r) => r.kind === "partial_face"),
+    face_part: ok && (item.report?.review ?? []).some((r) => r.kind === "face_part"),
     full_face: item.status === "excluded",
     unmatched: item.status === "unmatched" || item.status === "conflict",
     abstained: ok && (decision === "not_sure" || decision === "not_skin"),
@@ -69,7 +70,7 @@ function flagsOf(item) {
 const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
-  return f.faces || f.partial_face || f.abstained;
+  return f.faces || f.partial_face || f.face_part || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
 const included = (item) => item.status === "ok" && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
@@ -136,6 +137,7 @@ function tagList(item) {
   const tags = [];
   if (f.faces) tags.push(t("f_faces"));
   if (f.partial_face) tags.push(t("f_partial_face"));
+  if (f.face_part) tags.push(t("f_face_part"));
   if (f.full_face) tags.push(t("f_full_face"));
   if (item.status === "unmatched") tags.push(t("f_unmatched"));
   if (item.status === "conflict") tags.push(t("f_conflict", { rows: (item.rows ?? []).join(", ") }));

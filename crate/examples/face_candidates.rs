@@ -8,10 +8,10 @@
 
 use std::io::{BufRead, Write};
 
-use hifu::face::{Detector, FaceWeights};
-
 #[path = "common/allocator.rs"]
 mod allocator;
+#[path = "common/face_detector.rs"]
+mod face_detector;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -20,12 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: face_candidates LIST.txt OUT.jsonl [LONG_SIDE]".into()),
     };
     let long_side: Option<u32> = args.get(3).map(|s| s.parse()).transpose()?;
-    let yunet = std::fs::read("models/face/yunet_n.safetensors")?;
-    let centerface = std::fs::read("models/face/centerface.safetensors")?;
-    let detector = Detector::from_safetensors(FaceWeights {
-        yunet: &yunet,
-        centerface: &centerface,
-    })?;
+    let detector = face_detector::shipped()?;
     let judge = detector.judge().ok_or("no judge")?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(out)?);
     for line in std::io::BufReader::new(std::fs::File::open(list)?).lines() {

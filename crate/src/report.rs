@@ -67,11 +67,12 @@ pub enum Redacted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewFlag {
     /// `partial_face`: a facial close-up whose eyes were barred (or lie outside the photo);
-    /// the rest of the face is kept for the lesion.
+    /// the rest of the face is kept for the lesion. `face_part`: the photo may show part of a
+    /// face that no box was found for (nothing was painted; the region is the whole photo).
     pub kind: String,
     /// The regions concerned, `[x, y, width, height]` in output pixels.
     pub regions: Vec<[f32; 4]>,
-    /// The detector's confidence, 0–1.
+    /// The detector's (or the face-part probe's) confidence, 0–1.
     pub score: f32,
 }
 

@@ -161,3 +161,38 @@ fn pixelate_and_blur_are_chosen_explicitly() {
         );
     }
 }
+
+/// A discoid-lupus close-up of a face in which neither detector boxes a face: nothing is
+/// painted, the report holds a `face_part` flag over the whole photo, and the console line says
+/// the photo must be checked.
+#[test]
+fn a_face_close_up_without_a_box_is_flagged_not_painted() {
+    let input = common::shared()
+        .join("data/clinical/dermnet/Discoid lupus erythematosus/discoid-lupus-12.jpg");
+    let dir = tempfile::tempdir().unwrap();
+    let (out_dir, report) = (dir.path().join("out"), dir.path().join("report.jsonl"));
+    let out = scrub(&input, &out_dir, &report, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report_line(&report);
+    assert_eq!(r["faces"].as_array().map_or(0, Vec::len), 0, "{r}");
+    let review = r["review"].as_array().expect("a review flag");
+    assert_eq!(review.len(), 1, "{r}");
+    assert_eq!(review[0]["kind"], "face_part");
+    let photo = image::open(&input).unwrap();
+    assert_eq!(
+        review[0]["regions"][0],
+        serde_json::json!([0.0, 0.0, photo.width() as f32, photo.height() as f32])
+    );
+    assert!(review[0]["score"].as_f64().unwrap() >= 0.5, "{r}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("check before sharing: face_part"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Nothing painted: the JPEG is kept as it was coded (no pixel change needed).
+    assert_eq!(r["output_kind"], "lossless", "{r}");
+}

@@ -135,3 +135,60 @@ fn held_out_portraits_are_excluded_as_full_faces() {
         sample.len()
     );
 }
+
+/// The share of `photos` the face-part probe flags (`Detector::look`).
+fn face_part_share(photos: &[PathBuf]) -> f32 {
+    let detector = common::face_detector();
+    let probe = detector
+        .face_part()
+        .expect("the shipped detector has the probe")
+        .clone();
+    let flagged = photos
+        .iter()
+        .filter(|p| {
+            let look = detector.look(&image::open(p).unwrap().to_rgb8()).unwrap();
+            look.face_part.is_some_and(|s| probe.flags(s))
+        })
+        .count();
+    flagged as f32 / photos.len() as f32
+}
+
+/// The face-part probe holds few dermoscopic photos for review: HAM10000's test split
+/// (models/skin/split.csv, lesion-grouped; the probe was fitted on train photos only).
+#[test]
+fn dermoscopic_photos_are_seldom_flagged_as_face_parts() {
+    let mut test = Vec::new();
+    for r in csv::Reader::from_path(common::repo().join("models/skin/split.csv"))
+        .unwrap()
+        .deserialize::<HashMap<String, String>>()
+    {
+        let r = r.unwrap();
+        if r["split"] == "test" {
+            test.push(common::shared().join(format!("data/ham10000/images/{}.jpg", r["image_id"])));
+        }
+    }
+    let sample: Vec<PathBuf> = test.iter().step_by(test.len() / 200).cloned().collect();
+    let share = face_part_share(&sample);
+    println!("{:.2} % of {} flagged", share * 100.0, sample.len());
+    assert!(
+        share <= 0.03,
+        "{:.2} % of dermoscopic photos flagged as face parts",
+        share * 100.0
+    );
+}
+
+/// And it sees a face in a portrait (the held-out fifth of LFW).
+#[test]
+fn the_face_part_probe_sees_portraits() {
+    let sample: Vec<PathBuf> = sorted(common::shared().join("faces/lfw"))
+        .into_iter()
+        .step_by(5)
+        .step_by(4)
+        .collect();
+    let share = face_part_share(&sample);
+    assert!(
+        share >= 0.95,
+        "only {:.1} % of portraits flagged",
+        share * 100.0
+    );
+}

@@ -128,6 +128,8 @@ const closeUps = [
   { rel: "dermnet/Xanthoma/xanthelasma34.jpg", says: /only the eyes were blacked out/, screenshot: "clinician-partial-eyes.png" },
   // Nose and lips, no eye in the frame: flagged, nothing painted.
   { rel: "dermnet/Acne vulgaris/acne-face-22.jpg", says: /without the eyes in the photo: nothing was blacked out/, screenshot: "clinician-partial-no-eyes.png" },
+  // A face close-up no detector boxes: the face-part probe flags it, nothing is painted.
+  { rel: "dermnet/Discoid lupus erythematosus/discoid-lupus-12.jpg", says: /may show part of a face that could not be located/, screenshot: "clinician-face-part.png" },
 ];
 
 test("facial close-ups: the page says whether the eyes were barred", { skip: (!haveInputs || !fs.existsSync(CLINICAL)) && "no ../shared clinical photos or weights" }, async () => {

@@ -251,9 +251,14 @@ test("bundle streamed to disk through the save dialog, then uploaded to the conf
 });
 
 const CLINICAL = path.join(root, "../shared/data/clinical");
-// Two facial close-ups of ../shared (models/face/clinical_faces.csv: partial faces): eyes in
-// the photo (xanthelasma of the lids), and a cheek without the eyes (acne).
-const FACIAL = { "eyes.jpg": "dermnet/Xanthoma/xanthelasma34.jpg", "cheek.jpg": "dermnet/Acne vulgaris/acne-face-22.jpg" };
+// Three facial close-ups of ../shared (models/face/clinical_faces.csv: partial faces): eyes in
+// the photo (xanthelasma of the lids), a cheek without the eyes (acne), and a face no detector
+// boxes, which the face-part probe flags (discoid lupus).
+const FACIAL = {
+  "eyes.jpg": "dermnet/Xanthoma/xanthelasma34.jpg",
+  "cheek.jpg": "dermnet/Acne vulgaris/acne-face-22.jpg",
+  "lupus.jpg": "dermnet/Discoid lupus erythematosus/discoid-lupus-12.jpg",
+};
 
 test("facial close-ups are flagged for the reviewer and sealed only once decided", { skip: (!fs.existsSync(CLINICAL) || hamImages().length < 1) && "needs ../shared" }, async () => {
   const dir = fs.mkdtempSync(path.join(workdir, "faces-"));
@@ -261,7 +266,7 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   fs.mkdirSync(photos);
   for (const [name, rel] of Object.entries(FACIAL)) fs.copyFileSync(path.join(CLINICAL, rel), path.join(photos, name));
   fs.copyFileSync(path.join(HAM, hamImages()[0]), path.join(photos, "lesion.jpg"));
-  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "F1,61,F,2024-06-01,xanthelasma,eyes.jpg", "F2,19,M,2024-06-02,acne,cheek.jpg", "F3,45,F,2024-06-03,nevus,lesion.jpg"];
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "F1,61,F,2024-06-01,xanthelasma,eyes.jpg", "F2,19,M,2024-06-02,acne,cheek.jpg", "F3,45,F,2024-06-03,nevus,lesion.jpg", "F4,38,F,2024-06-04,discoid lupus,lupus.jpg"];
   fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
   const hifu = hifuBinary();
   writeSiteConfig(dir, ["site_code = FACES"]);
@@ -277,6 +282,10 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   for (const name of ["cheek.jpg", "eyes.jpg"]) {
     assert.match(await page.textContent(`.card[data-name="${name}"]`), /Facial close-up: check what identifies/);
   }
+  await page.selectOption("#filter", "face_part");
+  assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["lupus.jpg"]);
+  assert.match(await page.textContent('.card[data-name="lupus.jpg"]'), /May show part of a face: check/);
+  await page.selectOption("#filter", "flagged");
   await page.screenshot({ path: path.join(screenshots, "contribute-partial-faces.png"), fullPage: true });
   assert.ok(await page.isDisabled("#export"), "nothing is sealed while the close-ups are undecided");
   // The reviewer confirms the lid close-up and excludes the cheek.
@@ -291,7 +300,7 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   const out = path.join(dir, "opened");
   execFileSync(hifu, ["bundle", "open", bundle, "--key", path.join(dir, "hub", "hub.key"), "--out", out]);
   const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8"));
-  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["nevus", "xanthelasma"]);
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["discoid lupus", "nevus", "xanthelasma"]);
   assert.deepEqual(log.errors, []);
   assert.deepEqual(log.foreign, []);
   await context.close();

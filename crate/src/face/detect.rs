@@ -16,10 +16,11 @@ use image::{imageops, RgbImage};
 use zeroize::Zeroize;
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
-use super::input::bgr_tensor;
-use super::resample::resize_rgb;
 use super::centerface::CenterFace;
+use super::face_part::{pool, FacePartProbe};
+use super::input::bgr_tensor;
 use super::judge::Judge;
+use super::resample::resize_rgb;
 use super::yunet::YuNet;
 use super::FaceError;
 
@@ -72,6 +73,23 @@ pub struct Detector {
     model: YuNet,
     config: DetectorConfig,
     judge: Option<Judge>,
+    face_part: Option<FacePartProbe>,
+}
+
+/// What one look at a photo found.
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// The faces, in the photo's pixel coordinates, best first.
+    pub faces: Vec<Face>,
+    /// The face-part probe's probability (see [`FacePartProbe`]), when the detector has one.
+    pub face_part: Option<f32>,
+}
+
+/// YuNet's candidates with the pooled features of the coarse level.
+pub struct Scan {
+    pub faces: Vec<Face>,
+    /// [`crate::face::face_part::pool`] at the coarsest scale.
+    pub features: Vec<f32>,
 }
 
 impl Detector {
@@ -80,7 +98,18 @@ impl Detector {
             model,
             config,
             judge: None,
+            face_part: None,
         }
+    }
+
+    /// Adds the whole-photo "part of a face" probe (see [`FacePartProbe`]).
+    pub fn with_face_part(mut self, probe: FacePartProbe) -> Self {
+        self.face_part = Some(probe);
+        self
+    }
+
+    pub fn face_part(&self) -> Option<&FacePartProbe> {
+        self.face_part.as_ref()
     }
 
     /// Adds the second look at candidate boxes (see [`Judge`]).
@@ -97,7 +126,8 @@ impl Detector {
         let judge = CenterFace::from_safetensors(weights.centerface, Default::default())
             .map_err(|e| bad("centerface.safetensors", e))?;
         Ok(Detector::new(model, DetectorConfig::default())
-            .with_judge(Judge::new(judge, Default::default())))
+            .with_judge(Judge::new(judge, Default::default()))
+            .with_face_part(FacePartProbe::embedded()?))
     }
 
     pub fn judge(&self) -> Option<&Judge> {
@@ -128,25 +158,56 @@ impl Detector {
 
     /// All faces in an RGB photo, in its pixel coordinates, best first.
     pub fn detect(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
-        let faces = self.candidates(photo)?;
-        match &self.judge {
+        Ok(self.look(photo)?.faces)
+    }
+
+    /// The faces, and whether the photo shows part of a face at all.
+    pub fn look(&self, photo: &RgbImage) -> Result<Detection, FaceError> {
+        let scan = self.scan(photo)?;
+        let face_part = match &self.face_part {
+            Some(p) if !scan.features.is_empty() => Some(p.probability(&scan.features)?),
+            _ => None,
+        };
+        let faces = match &self.judge {
             Some(j) => j
-                .filter(photo, faces)
-                .map_err(|e| FaceError::Inference(e.to_string())),
-            None => Ok(faces),
-        }
+                .filter(photo, scan.faces)
+                .map_err(|e| FaceError::Inference(e.to_string()))?,
+            None => scan.faces,
+        };
+        Ok(Detection { faces, face_part })
     }
 
     /// YuNet's boxes over the whole pyramid, merged and clipped to the photo, before any
     /// second look.
     pub fn candidates(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
+        Ok(self.scan(photo)?.faces)
+    }
+
+    /// [`Self::candidates`] with the face-part features of the coarsest level (empty for an
+    /// empty photo).
+    pub fn scan(&self, photo: &RgbImage) -> Result<Scan, FaceError> {
+        self.scan_levels(photo, false)
+    }
+
+    /// The face-part features alone, as [`Self::scan`] pools them: the same chain of shrunk
+    /// levels, YuNet run on the coarsest only (for fitting the probe on thousands of photos).
+    pub fn face_part_features(&self, photo: &RgbImage) -> Result<Vec<f32>, FaceError> {
+        Ok(self.scan_levels(photo, true)?.features)
+    }
+
+    fn scan_levels(&self, photo: &RgbImage, coarsest_only: bool) -> Result<Scan, FaceError> {
         let (w, h) = (photo.width() as usize, photo.height() as usize);
+        let mut features = Vec::new();
         if w == 0 || h == 0 {
-            return Ok(Vec::new());
+            return Ok(Scan {
+                faces: Vec::new(),
+                features,
+            });
         }
         let mut faces = Vec::new();
         let mut scales = self.scales(w, h);
         scales.sort_by(|a, b| b.total_cmp(a));
+        let coarsest = scales.last().copied();
         // Finest first, each level below full size shrunk from the previous one rather than
         // from the photo: shrinking a 12-megapixel photo four times was a third of the time.
         let mut previous: Option<RgbImage> = None;
@@ -165,18 +226,26 @@ impl Detector {
             let view = level.as_ref().unwrap_or(photo);
             // The exact per-axis factors, so boxes map back without drift.
             let (fx, fy) = (sw as f32 / w as f32, sh as f32 / h as f32);
-            for (x0, y0, tw, th) in tiles(
+            let level_tiles = tiles(
                 sw as usize,
                 sh as usize,
                 self.config.tile,
                 self.config.overlap,
-            ) {
+            );
+            // The coarsest level is one tile (its long side is below the tile size).
+            let pooled = Some(scale) == coarsest && level_tiles.len() == 1;
+            let skipped = coarsest_only && Some(scale) != coarsest;
+            for (x0, y0, tw, th) in level_tiles.into_iter().filter(|_| !skipped) {
                 let tile =
                     imageops::crop_imm(view, x0 as u32, y0 as u32, tw as u32, th as u32).to_image();
-                let found = self.detect_padded(tile.as_raw(), tw, th);
+                let found = self.run_tile(tile.as_raw(), tw, th, pooled);
                 // Tiles and levels copy the patient's photo: wipe them (a tile also on error).
                 tile.into_raw().zeroize();
-                for f in found? {
+                let (found, pooled_features) = found?;
+                if let Some(p) = pooled_features {
+                    features = p;
+                }
+                for f in found {
                     let mut m = f.mapped(x0 as f32, y0 as f32, 1.0);
                     m.bbox = [
                         m.bbox[0] / fx,
@@ -211,7 +280,7 @@ impl Detector {
             ];
         }
         faces.retain(|f| f.width() > 0.0 && f.height() > 0.0);
-        Ok(faces)
+        Ok(Scan { faces, features })
     }
 
     /// One YuNet pass over `width × height` RGB pixels (zero-padded to multiples of 32).
@@ -221,10 +290,26 @@ impl Detector {
         width: usize,
         height: usize,
     ) -> Result<Vec<Face>, FaceError> {
+        Ok(self.run_tile(rgb, width, height, false)?.0)
+    }
+
+    /// [`Self::detect_padded`], with the pooled face-part features when `pooled`.
+    fn run_tile(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+        pooled: bool,
+    ) -> Result<(Vec<Face>, Option<Vec<f32>>), FaceError> {
         let fail = |e: candle_core::Error| FaceError::Inference(e.to_string());
         let input = bgr_tensor(rgb, width, height).map_err(fail)?;
         let padded_width = input.dim(3).map_err(fail)?;
-        let maps = self.model.forward(&input).map_err(fail)?;
+        let (maps, shared) = self.model.forward_with_features(&input).map_err(fail)?;
+        let features = if pooled {
+            Some(pool(&shared, width, height).map_err(fail)?)
+        } else {
+            None
+        };
         let mut faces = Vec::new();
         let strides = self.model.config().strides;
         for (i, stride) in strides.iter().enumerate() {
@@ -246,7 +331,10 @@ impl Detector {
             };
             decode_level(&level, self.config.score_threshold, &mut faces);
         }
-        Ok(nms(faces, self.config.nms_iou, self.config.containment))
+        Ok((
+            nms(faces, self.config.nms_iou, self.config.containment),
+            features,
+        ))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod boxes;
 pub mod centerface;
 pub mod detect;
 pub mod eval;
+pub mod face_part;
 pub mod gate;
 pub mod input;
 pub mod judge;
@@ -13,7 +14,7 @@ pub mod step;
 pub mod yunet;
 
 pub use boxes::Face;
-pub use detect::{Detector, DetectorConfig, FaceWeights};
+pub use detect::{Detection, Detector, DetectorConfig, FaceWeights, Scan};
 pub use step::{FaceOptions, FaceStep};
 
 /// Errors of this step.

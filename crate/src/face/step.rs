@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use super::gate::{eye_band, eyes_in_frame, kind, FaceKind, GateConfig};
-use super::{Detector, Face, FaceError, FaceWeights};
+use super::{Detection, Detector, Face, FaceError, FaceWeights};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
 use crate::report::{FaceEntry, Gate, Redacted, ReviewFlag};
@@ -50,6 +50,9 @@ impl Default for FaceOptions {
 pub const FULL_FACE: &str = "full_face";
 /// The review flag of a facial close-up whose eyes were barred.
 pub const PARTIAL_FACE: &str = "partial_face";
+/// The review flag of a photo that may show part of a face no box was found for (the
+/// face-part probe, see [`crate::face::face_part`]); nothing is painted for it.
+pub const FACE_PART: &str = "face_part";
 
 /// A [`PixelStep`] for [`crate::scrub::scrub_with`].
 pub struct FaceStep {
@@ -102,6 +105,11 @@ impl FaceStep {
 
     /// The faces in `pixels` (RGB or RGBA; alpha is ignored for detection).
     pub fn detect(&self, pixels: &Pixels) -> Result<Vec<Face>, FaceError> {
+        Ok(self.look(pixels)?.faces)
+    }
+
+    /// The faces in `pixels`, and the face-part probe's probability.
+    pub fn look(&self, pixels: &Pixels) -> Result<Detection, FaceError> {
         let detector = self.detector.as_ref().map_err(clone_error)?;
         let mut rgb: Vec<u8> = match pixels.channels() {
             3 => pixels.samples().to_vec(),
@@ -117,7 +125,7 @@ impl FaceStep {
         let result = image
             .as_ref()
             .map_err(clone_error)
-            .and_then(|img| detector.detect(img));
+            .and_then(|img| detector.look(img));
         // The copy holds the patient's photo: wipe it.
         if let Ok(img) = image {
             img.into_raw().zeroize();
@@ -162,7 +170,7 @@ impl PixelStep for FaceStep {
         if !self.options.detect {
             return Ok(StepOutcome::default());
         }
-        let faces = self.detect(pixels)?;
+        let Detection { faces, face_part } = self.look(pixels)?;
         let (pw, ph) = (pixels.width(), pixels.height());
         let kinds: Vec<FaceKind> = faces.iter().map(|f| kind(f, pw, ph, &self.gate)).collect();
         let full_face = kinds.contains(&FaceKind::Full);
@@ -222,14 +230,28 @@ impl PixelStep for FaceStep {
             self.options.margin,
             &mut self.rng,
         );
-        let review = if flagged.is_empty() {
-            Vec::new()
-        } else {
+        let probe_flags = match (
+            face_part,
+            self.detector.as_ref().ok().and_then(|d| d.face_part()),
+        ) {
+            (Some(p), Some(probe)) => probe.flags(p),
+            _ => false,
+        };
+        let review = if !flagged.is_empty() {
             vec![ReviewFlag {
                 kind: PARTIAL_FACE.into(),
                 regions: flagged,
                 score: flag_score,
             }]
+        } else if probe_flags && !full_face {
+            // A facial close-up YuNet found no face in: a person must look (the whole photo).
+            vec![ReviewFlag {
+                kind: FACE_PART.into(),
+                regions: vec![[0.0, 0.0, pw as f32, ph as f32]],
+                score: face_part.unwrap_or(0.0),
+            }]
+        } else {
+            Vec::new()
         };
         Ok(StepOutcome {
             pixels_changed: !changed.is_empty(),

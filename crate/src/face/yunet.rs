@@ -230,6 +230,11 @@ impl YuNet {
 
     /// Runs the network on `input` (N, 3, H, W), BGR 0–255, H and W divisible by 32.
     pub fn forward(&self, input: &Tensor) -> Result<YuNetMaps> {
+        Ok(self.forward_with_features(input)?.0)
+    }
+
+    /// [`Self::forward`], plus the shared head features of each stride (N, 64, H/s, W/s).
+    pub fn forward_with_features(&self, input: &Tensor) -> Result<(YuNetMaps, [Tensor; 3])> {
         let (_, c, h, w) = input.dims4()?;
         if c != 3 || h == 0 || w == 0 || h % 32 != 0 || w % 32 != 0 {
             candle_core::bail!("YuNet input must be (N, 3, H, W) with H, W multiples of 32");
@@ -257,8 +262,10 @@ impl YuNet {
         let p16 = l16.forward(&f16.add(&upsample2(&p32)?)?)?;
         let p8 = l8.forward(&f8.add(&upsample2(&p16)?)?)?;
         let mut outs: Vec<[Tensor; 4]> = Vec::with_capacity(3);
+        let mut shared = Vec::with_capacity(3);
         for (head, p) in self.heads.iter().zip([p8, p16, p32]) {
             let s = head.shared.forward(&p)?;
+            shared.push(s.clone());
             outs.push([
                 candle_nn::ops::sigmoid(&to_rows(&head.cls.forward(&s)?)?)?,
                 candle_nn::ops::sigmoid(&to_rows(&head.obj.forward(&s)?)?)?,
@@ -269,12 +276,15 @@ impl YuNet {
         let [[c0, o0, b0, k0], [c1, o1, b1, k1], [c2, o2, b2, k2]] =
             <[[Tensor; 4]; 3]>::try_from(outs)
                 .map_err(|_| candle_core::Error::Msg("YuNet must have 3 heads".into()))?;
-        Ok(YuNetMaps {
+        let shared = <[Tensor; 3]>::try_from(shared)
+            .map_err(|_| candle_core::Error::Msg("YuNet must have 3 heads".into()))?;
+        let maps = YuNetMaps {
             cls: [c0, c1, c2],
             obj: [o0, o1, o2],
             bbox: [b0, b1, b2],
             kps: [k0, k1, k2],
-        })
+        };
+        Ok((maps, shared))
     }
 
     fn lateral_units(&self) -> Result<[&SeparableUnit; 3]> {

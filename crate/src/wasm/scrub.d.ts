@@ -75,9 +75,12 @@ export interface FaceEntry {
 
 /** Something a person must check before the photo leaves the site. */
 export interface ReviewFlag {
-  /** "partial_face": a facial close-up kept for its lesion, with the eyes barred. */
-  kind: "partial_face";
-  /** [x, y, width, height] in output pixels: the eye bands (or the face box). */
+  /** "partial_face": a facial close-up kept for its lesion, with the eyes barred.
+   * "face_part": the photo may show part of a face that no box was found for; nothing was
+   * painted, a person must look. */
+  kind: "partial_face" | "face_part";
+  /** [x, y, width, height] in output pixels: the eye bands (or the face box); the whole photo
+   * for "face_part". */
   regions: [number, number, number, number][];
   score: number;
 }

@@ -138,11 +138,18 @@ fn summary(report: &hifu::Report) -> String {
         _ => "re-encoded",
     };
     let removed: Vec<&str> = report.removed.iter().map(|c| c.name()).collect();
-    if removed.is_empty() {
+    let mut line = if removed.is_empty() {
         format!("{kind}, nothing to remove")
     } else {
         format!("{kind}, removed: {}", removed.join(", "))
+    };
+    // What a person must still look at (the report has the regions): said on the line too, so
+    // an operator reading the console does not send a flagged photo unseen.
+    let review: Vec<&str> = report.review.iter().map(|r| r.kind.as_str()).collect();
+    if !review.is_empty() {
+        line.push_str(&format!("; check before sharing: {}", review.join(", ")));
     }
+    line
 }
 
 fn scrub_one(
