@@ -293,6 +293,50 @@ fn inspect_prints_categories_for_people_and_as_json() {
     assert!(String::from_utf8_lossy(&failed.stderr).contains("g.jpg"));
 }
 
+#[test]
+fn a_closed_stdout_stops_quietly_instead_of_panicking() {
+    // `hifu scrub DIR | head -1`: the reader is gone before hifu has printed everything.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    for i in 0..3 {
+        write(&inputs.join(format!("p{i}.jpg")), &jpeg_with_metadata(1));
+    }
+    let out_dir = dir.path().join("out");
+    for args in [
+        vec![
+            "inspect".to_owned(),
+            inputs.join("p0.jpg").to_str().unwrap().to_owned(),
+        ],
+        vec![
+            "scrub".to_owned(),
+            inputs.to_str().unwrap().to_owned(),
+            "--no-face-detection".to_owned(),
+            "--out-dir".to_owned(),
+            out_dir.to_str().unwrap().to_owned(),
+        ],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(HIFU)
+            .args(&args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(
+            exit_code(&out),
+            1,
+            "{args:?}: not everything was reported: {stderr}"
+        );
+    }
+    // The photo whose line could not be printed was written whole before the line.
+    let written: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert_eq!(written.len(), 1);
+}
+
 /// A running `hifu serve --port 0`, killed when dropped.
 struct Server {
     child: Child,

@@ -43,7 +43,7 @@ pub fn run(cmd: Command) -> ExitCode {
     };
     match result {
         Ok(manifest) => {
-            println!(
+            say!(
                 "ok: {} images from site {:?} (manifest schema {}, hifu {})",
                 manifest.items.len(),
                 manifest.site_code,

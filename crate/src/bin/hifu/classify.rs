@@ -62,12 +62,12 @@ fn summary(path: &Path, result: &Classification, top: usize) {
         Decision::NotSure => "not sure",
         Decision::NotSkin => "not a skin photo",
     };
-    println!("{}: {verdict}", path.display());
-    println!("  {}", result.abstention.reason);
+    say!("{}: {verdict}", path.display());
+    say!("  {}", result.abstention.reason);
     if result.abstention.decision != Decision::NotSkin {
         for c in result.top(top) {
             let malignant = if c.malignant { "  [malignant]" } else { "" };
-            println!(
+            say!(
                 "  {:>5.1} %  {:<5}  {} / {}{malignant}",
                 c.probability * 100.0,
                 c.code,
@@ -76,7 +76,7 @@ fn summary(path: &Path, result: &Classification, top: usize) {
             );
         }
         for a in result.alerts.iter().filter(|a| a.raised) {
-            println!(
+            say!(
                 "  {}: {:.0} % ≥ {:.0} % (at this threshold {:.0} % of such lesions were flagged in validation, {:.0} % of the others were not)",
                 a.point.en,
                 a.probability * 100.0,
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> ExitCode {
             });
         match (result, args.json) {
             (Ok(c), true) => {
-                println!(
+                say!(
                     "{}",
                     json!({ "file": path.display().to_string(), "ok": true, "classification": c })
                 )
@@ -125,7 +125,7 @@ pub fn run(args: Args) -> ExitCode {
             (Err((code, message)), json_out) => {
                 failed = true;
                 if json_out {
-                    println!(
+                    say!(
                         "{}",
                         json!({ "file": path.display().to_string(), "ok": false,
                                 "error": { "code": code, "message": message } })

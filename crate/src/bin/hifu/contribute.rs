@@ -115,12 +115,12 @@ pub fn run(args: Args) -> ExitCode {
 
 fn print_summary(report: &Report) {
     if let Some(records) = &report.records {
-        println!(
+        say!(
             "records ({:?}): {} rows, {} accepted, {} rejected, {} excluded (opt-out)",
             records.encoding, records.rows, records.accepted, records.rejected, records.excluded
         );
         if !records.ignored_columns.is_empty() {
-            println!(
+            say!(
                 "ignored columns (not used, not sent): {}",
                 records.ignored_columns.join(", ")
             );
@@ -129,7 +129,7 @@ fn print_summary(report: &Report) {
     for error in &report.row_errors {
         eprintln!("  {error}");
     }
-    println!(
+    say!(
         "photos: {} found, {} excluded (opt-out), {} linked, {} contributed, {} kept back by the face gate, {} failed",
         report.photos_found,
         report.photos_excluded_opt_out,
@@ -151,13 +151,13 @@ fn print_summary(report: &Report) {
         );
     }
     if !report.unmatched_photos.is_empty() {
-        println!(
+        say!(
             "photos without a record (not sent): {}",
             report.unmatched_photos.join(", ")
         );
     }
     if !report.unmatched_rows.is_empty() {
-        println!("rows without a photo: {:?}", report.unmatched_rows);
+        say!("rows without a photo: {:?}", report.unmatched_rows);
     }
     for (photo, rows) in &report.conflicting_photos {
         eprintln!("  {photo} is claimed by rows {rows:?}: not sent; fix the file-name column");

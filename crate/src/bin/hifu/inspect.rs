@@ -35,18 +35,18 @@ pub fn run(args: Args) -> ExitCode {
     drop(bytes);
     if args.json {
         match serde_json::to_string_pretty(&inventory) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => say!("{json}"),
             Err(e) => {
                 eprintln!("hifu inspect: cannot format the inventory: {e}");
                 return ExitCode::from(1);
             }
         }
     } else if inventory.categories.is_empty() {
-        println!("{}: no metadata found", args.file.display());
+        say!("{}: no metadata found", args.file.display());
     } else {
-        println!("{} carries:", args.file.display());
+        say!("{} carries:", args.file.display());
         for c in &inventory.categories {
-            println!("  - {} ({})", c.label(), c.name());
+            say!("  - {} ({})", c.label(), c.name());
         }
     }
     ExitCode::SUCCESS

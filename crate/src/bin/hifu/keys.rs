@@ -58,7 +58,7 @@ pub fn run_hub(cmd: HubCommand) -> ExitCode {
     })();
     match result {
         Ok(()) => {
-            println!(
+            say!(
                 "wrote {} (private, owner-only) and {}",
                 private_path.display(),
                 public_path.display()
@@ -80,7 +80,7 @@ pub fn run_site(cmd: SiteCommand) -> ExitCode {
     });
     match result {
         Ok(()) => {
-            println!("wrote {} (owner-only); back it up: without it, new pseudonyms will not match old ones", out.display());
+            say!("wrote {} (owner-only); back it up: without it, new pseudonyms will not match old ones", out.display());
             ExitCode::SUCCESS
         }
         Err(message) => {

@@ -1,6 +1,10 @@
 //! The `hifu` command line: one file per subcommand.
 //!
-//! Exit codes: 0 all succeeded, 1 some inputs failed, 2 usage or configuration errors.
+//! Exit codes: 0 all succeeded, 1 some inputs failed (or stdout closed before the end, see
+//! `say`), 2 usage or configuration errors.
+
+#[macro_use]
+mod say;
 
 mod bundle;
 mod classify;

@@ -112,13 +112,13 @@ fn run_batch(args: &Args) -> Result<bool, String> {
                 error.code
             );
         } else if let Some(out) = &line.output {
-            println!(
+            say!(
                 "{} -> {out} ({})",
                 input.shown.display(),
                 summary(&line.report)
             );
         } else {
-            println!("{}: excluded, nothing written", input.shown.display());
+            say!("{}: excluded, nothing written", input.shown.display());
         }
         if let Some(w) = report.as_mut() {
             let json = serde_json::to_string(&line)

@@ -56,7 +56,7 @@ pub fn run(args: Args) -> ExitCode {
     if Web::get("pkg/hifu_bg.wasm").is_none() {
         eprintln!("hifu serve: warning: built without web/pkg (run ./scripts/serve to build the wasm first)");
     }
-    println!("hifu: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
+    say!("hifu: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
     let _ = std::io::stdout().flush();
 
     for request in server.incoming_requests() {
