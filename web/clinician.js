@@ -284,6 +284,17 @@ export function mountClinician(root, host, langHost = host) {
     $("heat-toggle").checked = false;
     $("heat").hidden = true;
     last = null;
+    // A photo dropped while hifu is still loading waits for the face detector: scrubbing
+    // before it is built would refuse the photo (fail closed) although the weights are there.
+    if (!started.done) {
+      setState("working", "waiting", { name: file.name });
+      try {
+        await started;
+      } catch (error) {
+        setState("error", "start_failed", { message: error.message });
+        return;
+      }
+    }
     setState("working", "working", { name: file.name });
     // Let the status paint before the (synchronous) scrub takes the main thread.
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -371,13 +382,19 @@ export function mountClinician(root, host, langHost = host) {
 
   render();
   setState("loading", "loading");
+  // Started before the inputs are wired, so that a photo dropped at once can wait for it.
+  const started = hifu.init().then(() => {
+    started.done = true;
+  });
   wire();
-  return hifu
-    .init()
+  return started
     .then(() => {
       categoryLabels = new Map(hifu.categories().map(({ name, label }) => [name, label]));
-      // Say at once that photos will be refused, rather than on the first photo.
-      setState("ready", hifu.hasFaceDetector() ? "ready" : "ready_no_faces");
+      // Say at once that photos will be refused, rather than on the first photo (unless a
+      // photo that waited for this is already being cleaned).
+      if (host.dataset.state === "loading") {
+        setState("ready", hifu.hasFaceDetector() ? "ready" : "ready_no_faces");
+      }
       // Warm the classifier in the background; a missing model only shows once a photo is in.
       hifu.loadClassifier().catch(() => {});
     })

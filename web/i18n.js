@@ -20,6 +20,7 @@ const STRINGS = {
     ready_no_faces:
       "Face detection cannot start: the face models (models/face/yunet_n.safetensors, centerface.safetensors) are missing, so every photo will be refused. Ask IT to install them.",
     working: "Cleaning {name}…",
+    waiting: "{name} is waiting for the face detector to finish loading…",
     classifying: "Analysing the lesion…",
     done: "Done: {name}.",
     failed: "Failed: see the message below.",
@@ -133,6 +134,7 @@ const STRINGS = {
     ready_no_faces:
       "顔検出を開始できません：顔モデル（models/face/yunet_n.safetensors・centerface.safetensors）がないため、すべての写真を処理できません。IT 担当者に設置を依頼してください。",
     working: "{name} を処理中…",
+    waiting: "{name} は顔検出の読み込み完了を待っています…",
     classifying: "病変を解析中…",
     done: "完了：{name}",
     failed: "失敗しました。下のメッセージをご覧ください。",

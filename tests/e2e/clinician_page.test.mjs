@@ -131,6 +131,39 @@ test("clinician flow in Japanese (browser language), switchable to English", asy
   await context.close();
 });
 
+test("a photo dropped at DOMContentLoaded waits for the face detector and is cleaned", async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  const log = watch(page, server.origin);
+  // The detector's weights arrive late, so the drop is certainly before the page is ready.
+  let weightsServed = 0;
+  await page.route("**/models/face/*.safetensors", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    weightsServed += 1;
+    await route.continue();
+  });
+  await page.addInitScript((base64) => {
+    document.addEventListener("DOMContentLoaded", () => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "early.jpg", { type: "image/jpeg" }));
+      window.__stateAtDrop = document.body.dataset.state ?? "none";
+      document.getElementById("drop").dispatchEvent(
+        new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+  }, fs.readFileSync(photo).toString("base64"));
+  await page.goto(`${server.origin}/`);
+  await page.waitForSelector("body[data-state=done], body[data-state=error], body[data-state=excluded]", { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => window.__stateAtDrop), "loading", "dropped before ready");
+  assert.ok(weightsServed >= 2, "both detector weights were fetched after the drop");
+  assert.equal(await page.getAttribute("body", "data-state"), "done", await page.textContent("#status"));
+  assert.equal(await page.isVisible("#error"), false);
+  assert.match(await page.textContent("#status"), /Done: early\.jpg/);
+  assert.match(await page.textContent("#faces"), /No face found/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test("phone width: no sideways scrolling, camera input offered", async () => {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 375, height: 812 }, isMobile: true });
   const page = await context.newPage();
