@@ -12,13 +12,13 @@
 //!   the next coarser scale).
 
 use candle_core::Tensor;
-use image::{imageops, RgbImage};
+use image::RgbImage;
 use zeroize::Zeroize;
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::centerface::CenterFace;
 use super::face_part::{pool, FacePartProbe};
-use super::input::bgr_tensor;
+use super::input::{bgr_tensor_window, Window};
 use super::judge::Judge;
 use super::resample::resize_rgb;
 use super::yunet::YuNet;
@@ -236,12 +236,14 @@ impl Detector {
             let pooled = Some(scale) == coarsest && level_tiles.len() == 1;
             let skipped = coarsest_only && Some(scale) != coarsest;
             for (x0, y0, tw, th) in level_tiles.into_iter().filter(|_| !skipped) {
-                let tile =
-                    imageops::crop_imm(view, x0 as u32, y0 as u32, tw as u32, th as u32).to_image();
-                let found = self.run_tile(tile.as_raw(), tw, th, pooled);
-                // Tiles and levels copy the patient's photo: wipe them (a tile also on error).
-                tile.into_raw().zeroize();
-                let (found, pooled_features) = found?;
+                let window = Window {
+                    x: x0,
+                    y: y0,
+                    width: tw,
+                    height: th,
+                };
+                let (found, pooled_features) =
+                    self.run_tile(view.as_raw(), view.width() as usize, window, pooled)?;
                 if let Some(p) = pooled_features {
                     features = p;
                 }
@@ -290,19 +292,23 @@ impl Detector {
         width: usize,
         height: usize,
     ) -> Result<Vec<Face>, FaceError> {
-        Ok(self.run_tile(rgb, width, height, false)?.0)
+        Ok(self
+            .run_tile(rgb, width, Window::whole(width, height), false)?
+            .0)
     }
 
-    /// [`Self::detect_padded`], with the pooled face-part features when `pooled`.
+    /// [`Self::detect_padded`] on a window of an `image_width`-wide image, with the pooled
+    /// face-part features when `pooled`. Boxes are in the window's coordinates.
     fn run_tile(
         &self,
         rgb: &[u8],
-        width: usize,
-        height: usize,
+        image_width: usize,
+        window: Window,
         pooled: bool,
     ) -> Result<(Vec<Face>, Option<Vec<f32>>), FaceError> {
         let fail = |e: candle_core::Error| FaceError::Inference(e.to_string());
-        let input = bgr_tensor(rgb, width, height).map_err(fail)?;
+        let (width, height) = (window.width, window.height);
+        let input = bgr_tensor_window(rgb, image_width, window).map_err(fail)?;
         let padded_width = input.dim(3).map_err(fail)?;
         let (maps, shared) = self.model.forward_with_features(&input).map_err(fail)?;
         let features = if pooled {

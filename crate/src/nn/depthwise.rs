@@ -176,9 +176,10 @@ impl CustomOp2 for DepthwiseOp {
     }
 }
 
-/// Copies a `w`-wide plane, plus `shift`, into a zero plane `pw` wide at (row, column) `at`.
+/// Copies a `w`-wide plane, plus `shift`, into a plane `pw` wide at (row, column) `at`.
+/// `padded` must start zeroed; the border is never written, and every call writes the same
+/// positions, so one buffer serves every channel without clearing it again.
 fn pad_plane(plane: &[f32], w: usize, at: (usize, usize), pw: usize, shift: f32, padded: &mut [f32]) {
-    padded.fill(0.0);
     for (src, dst) in plane
         .chunks_exact(w)
         .zip(padded.chunks_exact_mut(pw).skip(at.0))

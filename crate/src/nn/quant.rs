@@ -39,14 +39,15 @@ pub fn dequantize(codes: &Tensor, scales: &Tensor) -> Result<Tensor> {
             scales.elem_count()
         );
     }
-    let shape = codes.shape().clone();
-    let q = codes.to_dtype(DType::F32)?.affine(1.0, -128.0)?;
-    let mut per = vec![1usize; shape.rank()];
-    if let Some(first) = per.first_mut() {
-        *first = cout;
+    // One pass over the codes (the network loads millions of them on every page start).
+    let scales = scales.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+    let codes_flat = codes.flatten_all()?.to_vec1::<u8>()?;
+    let per = codes_flat.len() / cout.max(1);
+    let mut values = Vec::with_capacity(codes_flat.len());
+    for (channel, scale) in codes_flat.chunks(per.max(1)).zip(&scales) {
+        values.extend(channel.iter().map(|&q| (f32::from(q) - 128.0) * scale));
     }
-    q.broadcast_mul(&scales.to_dtype(DType::F32)?.reshape(per)?)?
-        .reshape(shape)
+    Tensor::from_vec(values, codes.shape(), &Device::Cpu)
 }
 
 /// A weight by name from a loaded safetensors file: stored as f32 (or f16/bf16) under `name`,
