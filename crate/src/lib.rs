@@ -8,6 +8,20 @@
 //! `encode`, orchestrated by `scrub`; `skin` classifies; `record` de-identifies clinical
 //! records; `seal` builds the encrypted bundle for the hub.
 
+// Input reaches almost every function here, and in wasm a panic kills the page: the core has
+// no unwrap, expect, panic or unchecked indexing outside its unit tests (scripts/test runs
+// clippy, native and wasm32). The one unsafe block is the simd128 depthwise kernel.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![deny(unsafe_code)]
+
 pub mod container;
 pub mod decode;
 pub mod encode;

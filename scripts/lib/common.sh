@@ -10,6 +10,8 @@ ensure_toolchain() {
         || rustup target add wasm32-unknown-unknown
     # The CLI's allocator (mimalloc) compiles a little C.
     command -v cc >/dev/null || apt_install gcc libc6-dev
+    # scripts/test lints the core and the CLI (no panic paths, see crate/src/lib.rs).
+    cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 }
 
 # The cargo target folder (CARGO_TARGET_DIR when set, else the workspace's target/).

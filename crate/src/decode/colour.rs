@@ -123,12 +123,12 @@ fn is_identity(transform: &moxcms::Transform8BitExecutor, channels: usize) -> bo
     for r in cube.clone() {
         for g in cube.clone() {
             for b in cube.clone() {
-                probe.extend_from_slice(&[r, g, b, 255][..channels]);
+                probe.extend([r, g, b, 255].into_iter().take(channels));
             }
         }
     }
     for l in 0..=255u8 {
-        probe.extend_from_slice(&[l, l, l, 255][..channels]);
+        probe.extend([l, l, l, 255].into_iter().take(channels));
     }
     let mut out = vec![0u8; probe.len()];
     if transform.transform(&probe, &mut out).is_err() {

@@ -60,7 +60,7 @@ fn planar_tensor(rgb: &[u8], image_width: usize, window: Window, bgr: bool) -> R
     if width == 0
         || height == 0
         || x0.saturating_add(width) > image_width
-        || rgb.len() % image_width.max(1).saturating_mul(3) != 0
+        || !rgb.len().is_multiple_of(image_width.max(1).saturating_mul(3))
         || rgb.len() < rows_needed
     {
         candle_core::bail!(

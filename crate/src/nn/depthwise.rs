@@ -262,6 +262,7 @@ fn row_stride1(
 /// the ReLU applied in register. The taps are written out rather than looped over: V8 does not
 /// unroll, and a loop over nine vectors kept spilling them to memory.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[allow(unsafe_code)] // the crate's one unsafe block: unaligned simd128 loads and stores
 fn row_stride1(
     r0: &[f32],
     r1: &[f32],

@@ -5,8 +5,10 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 pub fn hex_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().saturating_mul(2));
     for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        for nibble in [b >> 4, b & 0x0f] {
+            // A nibble is below 16, so the digit is always there.
+            out.extend(DIGITS.get(usize::from(nibble)).map(|&d| char::from(d)));
+        }
     }
     out
 }

@@ -89,7 +89,7 @@ pub struct Classification {
 impl Classification {
     /// The `k` most probable classes.
     pub fn top(&self, k: usize) -> &[ClassProbability] {
-        &self.classes[..k.min(self.classes.len())]
+        self.classes.get(..k.min(self.classes.len())).unwrap_or_default()
     }
 }
 

@@ -3,6 +3,15 @@
 //! Exit codes: 0 all succeeded, 1 some inputs failed (or stdout closed before the end, see
 //! `say`), 2 usage or configuration errors.
 
+// As in the core (crate/src/lib.rs): the CLI reads files and arguments, so no panic paths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unsafe_code
+)]
+
 #[macro_use]
 mod say;
 
