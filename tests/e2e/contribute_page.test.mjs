@@ -290,9 +290,15 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   assert.ok(await page.isDisabled("#export"), "nothing is sealed while the close-ups are undecided");
   // The reviewer confirms the lid close-up and excludes the cheek.
   await confirmCard(page, "eyes.jpg");
+  await page.waitForSelector('.card[data-name="eyes.jpg"]', { state: "detached" });
   await page.locator('.card[data-name="cheek.jpg"] button.exclude').click();
+  await page.waitForSelector('.card[data-name="cheek.jpg"]', { state: "detached" });
   await page.selectOption("#filter", "flagged");
-  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) await confirmCard(page, name);
+  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) {
+    await confirmCard(page, name);
+    // The decision is saved (IndexedDB) before the grid and the seal button update.
+    await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
+  }
   assert.equal(await page.isDisabled("#export"), false);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export")]);
   const bundle = path.join(dir, download.suggestedFilename());
