@@ -286,7 +286,7 @@ export function mountClinician(root, host, langHost = host) {
     last = null;
     // A photo dropped while hifu is still loading waits for the face detector: scrubbing
     // before it is built would refuse the photo (fail closed) although the weights are there.
-    if (!started.done) {
+    if (!loaded) {
       setState("working", "waiting", { name: file.name });
       try {
         await started;
@@ -383,8 +383,9 @@ export function mountClinician(root, host, langHost = host) {
   render();
   setState("loading", "loading");
   // Started before the inputs are wired, so that a photo dropped at once can wait for it.
+  let loaded = false;
   const started = hifu.init().then(() => {
-    started.done = true;
+    loaded = true;
   });
   wire();
   return started

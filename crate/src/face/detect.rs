@@ -242,8 +242,12 @@ impl Detector {
                     width: tw,
                     height: th,
                 };
-                let (found, pooled_features) =
-                    self.run_tile(view.as_raw(), view.width() as usize, window, pooled)?;
+                let (found, pooled_features) = self.run_tile(
+                    view.as_raw(),
+                    (view.width() as usize, view.height() as usize),
+                    window,
+                    pooled,
+                )?;
                 if let Some(p) = pooled_features {
                     features = p;
                 }
@@ -293,22 +297,22 @@ impl Detector {
         height: usize,
     ) -> Result<Vec<Face>, FaceError> {
         Ok(self
-            .run_tile(rgb, width, Window::whole(width, height), false)?
+            .run_tile(rgb, (width, height), Window::whole(width, height), false)?
             .0)
     }
 
-    /// [`Self::detect_padded`] on a window of an `image_width`-wide image, with the pooled
+    /// [`Self::detect_padded`] on a window of an `image` (width, height), with the pooled
     /// face-part features when `pooled`. Boxes are in the window's coordinates.
     fn run_tile(
         &self,
         rgb: &[u8],
-        image_width: usize,
+        image: (usize, usize),
         window: Window,
         pooled: bool,
     ) -> Result<(Vec<Face>, Option<Vec<f32>>), FaceError> {
         let fail = |e: candle_core::Error| FaceError::Inference(e.to_string());
         let (width, height) = (window.width, window.height);
-        let input = bgr_tensor_window(rgb, image_width, window).map_err(fail)?;
+        let input = bgr_tensor_window(rgb, image, window).map_err(fail)?;
         let padded_width = input.dim(3).map_err(fail)?;
         let (maps, shared) = self.model.forward_with_features(&input).map_err(fail)?;
         let features = if pooled {

@@ -12,12 +12,12 @@ pub fn padded_len(len: usize) -> usize {
 /// `rgb` is `width × height` interleaved 8-bit RGB. Returns (1, 3, H', W') with H', W' the
 /// sizes rounded up to multiples of 32.
 pub fn bgr_tensor(rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
-    planar_tensor(rgb, width, Window::whole(width, height), true)
+    planar_tensor(rgb, (width, height), Window::whole(width, height), true)
 }
 
 /// [`bgr_tensor`] with the planes in RGB order.
 pub fn rgb_tensor(rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
-    planar_tensor(rgb, width, Window::whole(width, height), false)
+    planar_tensor(rgb, (width, height), Window::whole(width, height), false)
 }
 
 /// A rectangle of an image, in pixels.
@@ -40,32 +40,29 @@ impl Window {
     }
 }
 
-/// [`bgr_tensor`] of a window of an `image_width`-wide RGB image, read in place (a tile needs
-/// no copy of the patient's pixels).
-pub fn bgr_tensor_window(rgb: &[u8], image_width: usize, window: Window) -> Result<Tensor> {
-    planar_tensor(rgb, image_width, window, true)
+/// [`bgr_tensor`] of a window of an `image` (width, height) RGB image, read in place (a tile
+/// needs no copy of the patient's pixels).
+pub fn bgr_tensor_window(rgb: &[u8], image: (usize, usize), window: Window) -> Result<Tensor> {
+    planar_tensor(rgb, image, window, true)
 }
 
-fn planar_tensor(rgb: &[u8], image_width: usize, window: Window, bgr: bool) -> Result<Tensor> {
+fn planar_tensor(rgb: &[u8], image: (usize, usize), window: Window, bgr: bool) -> Result<Tensor> {
+    let (image_width, image_height) = image;
     let Window {
         x: x0,
         y: y0,
         width,
         height,
     } = window;
-    let rows_needed = y0
-        .saturating_add(height)
-        .saturating_mul(image_width)
-        .saturating_mul(3);
     if width == 0
         || height == 0
         || x0.saturating_add(width) > image_width
-        || !rgb.len().is_multiple_of(image_width.max(1).saturating_mul(3))
-        || rgb.len() < rows_needed
+        || y0.saturating_add(height) > image_height
+        || rgb.len() != image_width.saturating_mul(image_height).saturating_mul(3)
     {
         candle_core::bail!(
             "face input: the {width}×{height} window at ({x0}, {y0}) is not inside a \
-             {image_width}-pixel-wide RGB image of {} bytes",
+             {image_width}×{image_height} RGB image of {} bytes",
             rgb.len()
         );
     }
@@ -117,7 +114,7 @@ mod tests {
             let row = (y * w + window.x) * 3;
             copy.extend_from_slice(&rgb[row..row + window.width * 3]);
         }
-        let a = bgr_tensor_window(&rgb, w, window).unwrap();
+        let a = bgr_tensor_window(&rgb, (w, h), window).unwrap();
         let b = bgr_tensor(&copy, window.width, window.height).unwrap();
         assert_eq!(a.dims(), [1, 3, 32, 64]);
         let (a, b) = (a.flatten_all().unwrap(), b.flatten_all().unwrap());
@@ -147,7 +144,10 @@ mod tests {
                 height: 1,
             },
         ] {
-            assert!(bgr_tensor_window(&rgb, 10, window).is_err(), "{window:?}");
+            assert!(
+                bgr_tensor_window(&rgb, (10, 10), window).is_err(),
+                "{window:?}"
+            );
         }
         assert!(bgr_tensor(&rgb[..299], 10, 10).is_err());
     }
