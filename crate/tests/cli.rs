@@ -367,8 +367,25 @@ impl Server {
     /// Sends `path` verbatim (no client-side normalisation of `..`) and returns status,
     /// lower-cased headers and body. HTTP/1.0, so large bodies come unchunked.
     fn get(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.get_with(path, &[])
+    }
+
+    /// `get` with extra request headers.
+    fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{extra}\r\n"
+        )
+        .unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
@@ -443,6 +460,57 @@ fn serve_ships_the_page_with_strict_headers() {
     let (status, headers, _) = server.get("/no-such-page.html");
     assert_eq!(status, 404);
     assert_strict_headers(&headers);
+}
+
+/// A browser that accepts gzip gets the page compressed (the bytes inflate to the file), and a
+/// reload that presents the ETag costs a 304 with no body; a changed file would not match.
+#[test]
+fn serve_compresses_for_browsers_and_answers_reloads_with_304() {
+    let server = Server::start();
+    let script = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/i18n.js")).unwrap();
+
+    let (status, headers, plain) = server.get("/i18n.js");
+    assert_eq!(status, 200);
+    assert_eq!(plain, script);
+    assert_eq!(header(&headers, "content-encoding"), None);
+    let plain_tag = header(&headers, "etag").unwrap().to_string();
+
+    let (status, headers, body) =
+        server.get_with("/i18n.js", &[("Accept-Encoding", "gzip, deflate, br")]);
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&headers, "vary"), Some("Accept-Encoding"));
+    assert_strict_headers(&headers);
+    assert!(
+        body.len() * 2 < script.len(),
+        "gzip: {} of {} bytes",
+        body.len(),
+        script.len()
+    );
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut inflated)
+        .unwrap();
+    assert_eq!(inflated, script);
+    let gzip_tag = header(&headers, "etag").unwrap().to_string();
+    assert_ne!(gzip_tag, plain_tag, "two encodings, one tag");
+
+    let (status, headers, body) = server.get_with(
+        "/i18n.js",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &gzip_tag)],
+    );
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    assert_eq!(header(&headers, "etag"), Some(gzip_tag.as_str()));
+    assert_strict_headers(&headers);
+
+    let (status, _, body) = server.get_with("/i18n.js", &[("If-None-Match", &plain_tag)]);
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+
+    let (status, _, body) = server.get_with("/i18n.js", &[("If-None-Match", "\"stale\"")]);
+    assert_eq!(status, 200);
+    assert_eq!(body, script);
 }
 
 #[test]

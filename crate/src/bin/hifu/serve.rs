@@ -1,7 +1,11 @@
 //! `hifu serve [--port 8080]`: the web app, embedded in this binary, on 127.0.0.1 only.
 //!
 //! Everything is served from memory (web/ at `/`, models/ at `/models/`), so no request can
-//! reach the file system. Every response carries the strict headers below.
+//! reach the file system. Every response carries the strict headers below; files carry a
+//! content-hash `ETag` (a reload answers 304) and go gzip-compressed to browsers that accept it
+//! (`transfer.rs`).
+mod transfer;
+
 use rust_embed::RustEmbed;
 use std::borrow::Cow;
 use std::io::Write;
@@ -33,9 +37,18 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("Referrer-Policy", "no-referrer"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Cross-Origin-Resource-Policy", "same-origin"),
-    // Rebuilds change files under the same names; always revalidate.
+    // Rebuilds change files under the same names; always revalidate (the ETag makes it cheap).
     ("Cache-Control", "no-cache"),
 ];
+
+/// An embedded file, found for a request URL.
+pub struct Found {
+    /// The key the file is known by (`web/…` or `models/…`): the gzip cache's key.
+    pub key: String,
+    pub data: Cow<'static, [u8]>,
+    pub mime: String,
+    pub sha256: [u8; 32],
+}
 
 pub fn run(args: Args) -> ExitCode {
     let server = match Server::http(("127.0.0.1", args.port)) {
@@ -56,6 +69,14 @@ pub fn run(args: Args) -> ExitCode {
     if Web::get("pkg/hifu_bg.wasm").is_none() {
         eprintln!("hifu serve: warning: built without web/pkg (run ./scripts/serve to build the wasm first)");
     }
+    transfer::warm(
+        Web::iter()
+            .filter_map(|p| Some((format!("web/{p}"), Web::get(&p)?.data)))
+            .chain(
+                Models::iter().filter_map(|p| Some((format!("models/{p}"), Models::get(&p)?.data))),
+            )
+            .collect::<Vec<_>>(),
+    );
     say!("hifu: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)");
     let _ = std::io::stdout().flush();
 
@@ -67,7 +88,7 @@ pub fn run(args: Args) -> ExitCode {
             // tiny_http leaves the body out of HEAD responses itself.
             let response = match request.method() {
                 Method::Get | Method::Head => match lookup(request.url()) {
-                    Some((body, mime)) => respond(200, body.into_owned(), &mime),
+                    Some(found) => respond_file(&request, found),
                     None => respond(404, b"not found\n".to_vec(), "text/plain; charset=utf-8"),
                 },
                 _ => respond(
@@ -82,9 +103,48 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn request_header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+/// A file: 304 when the browser already has these bytes, else the bytes, gzip-compressed when
+/// the browser accepts it and it pays.
+fn respond_file(request: &tiny_http::Request, found: Found) -> Response<std::io::Cursor<Vec<u8>>> {
+    let gzip = request_header(request, "Accept-Encoding")
+        .filter(|v| transfer::accepts_gzip(v))
+        .and_then(|_| transfer::gzipped(&found.key, &found.data));
+    let tag = transfer::etag(&found.sha256, gzip.is_some());
+    let mut extra = vec![("ETag", tag.as_str()), ("Vary", "Accept-Encoding")];
+    if request_header(request, "If-None-Match").is_some_and(|v| transfer::none_match_hits(v, &tag))
+    {
+        return respond_with(304, Vec::new(), &found.mime, &extra);
+    }
+    match gzip {
+        Some(gz) => {
+            extra.push(("Content-Encoding", "gzip"));
+            respond_with(200, gz.as_ref().clone(), &found.mime, &extra)
+        }
+        None => respond_with(200, found.data.into_owned(), &found.mime, &extra),
+    }
+}
+
 fn respond(status: u16, body: Vec<u8>, mime: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+    respond_with(status, body, mime, &[])
+}
+
+fn respond_with(
+    status: u16,
+    body: Vec<u8>,
+    mime: &str,
+    extra: &[(&str, &str)],
+) -> Response<std::io::Cursor<Vec<u8>>> {
     let mut response = Response::from_data(body).with_status_code(status);
-    for (name, value) in SECURITY_HEADERS.iter().chain(&[("Content-Type", mime)]) {
+    let content_type = [("Content-Type", mime)];
+    for (name, value) in SECURITY_HEADERS.iter().chain(&content_type).chain(extra) {
         if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(h);
         }
@@ -94,7 +154,7 @@ fn respond(status: u16, body: Vec<u8>, mime: &str) -> Response<std::io::Cursor<V
 
 /// The embedded file for a request URL and its MIME type. `None` (→ 404) for anything unknown
 /// and for any path that tries to climb (`..`), hides (`.name`) or smuggles separators.
-pub fn lookup(url: &str) -> Option<(Cow<'static, [u8]>, String)> {
+pub fn lookup(url: &str) -> Option<Found> {
     let path = url.split(['?', '#']).next().unwrap_or("");
     let path = percent_decode(path)?;
     let path = path.strip_prefix('/')?;
@@ -110,11 +170,16 @@ pub fn lookup(url: &str) -> Option<(Cow<'static, [u8]>, String)> {
     {
         return None;
     }
-    let file = match path.strip_prefix("models/") {
-        Some(model) => Models::get(model)?,
-        None => Web::get(&path)?,
+    let (key, file) = match path.strip_prefix("models/") {
+        Some(model) => (path.clone(), Models::get(model)?),
+        None => (format!("web/{path}"), Web::get(&path)?),
     };
-    Some((file.data, mime_for(&path)))
+    Some(Found {
+        key,
+        sha256: file.metadata.sha256_hash(),
+        data: file.data,
+        mime: mime_for(&path),
+    })
 }
 
 pub fn mime_for(path: &str) -> String {
@@ -193,9 +258,9 @@ mod tests {
 
     #[test]
     fn root_and_query_strings_map_to_index() {
-        let (index, mime) = lookup("/").expect("web/index.html is embedded");
-        assert!(String::from_utf8_lossy(&index).contains("<html"));
-        assert_eq!(mime, "text/html; charset=utf-8");
-        assert_eq!(lookup("/index.html?x=1").map(|(b, _)| b), Some(index));
+        let index = lookup("/").expect("web/index.html is embedded");
+        assert!(String::from_utf8_lossy(&index.data).contains("<html"));
+        assert_eq!(index.mime, "text/html; charset=utf-8");
+        assert_eq!(lookup("/index.html?x=1").map(|f| f.data), Some(index.data));
     }
 }
