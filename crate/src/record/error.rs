@@ -10,6 +10,17 @@ pub enum RecordError {
         "The {what} file is neither UTF-8 nor Shift_JIS text: save it from Excel as \"CSV UTF-8\""
     )]
     UnknownEncoding { what: &'static str },
+    #[error("The {what} file is larger than hifu reads ({max_megabytes} MB): export only the rows and columns of this contribution")]
+    TooLarge {
+        what: &'static str,
+        max_megabytes: usize,
+    },
+    #[error("Line {line} of the {what} file is longer than {max_kilobytes} KB: a cell holds something that is not part of a record (a pasted document or file?); fix that cell in the spreadsheet")]
+    LineTooLong {
+        what: &'static str,
+        line: usize,
+        max_kilobytes: usize,
+    },
     #[error("The {what} file is empty: export it again with its header row")]
     Empty { what: &'static str },
     #[error("The records file has no patient ID column (患者ID / patient_id): add one")]
@@ -32,6 +43,8 @@ impl RecordError {
     pub fn code(&self) -> &'static str {
         match self {
             RecordError::UnknownEncoding { .. } => "record.unknown_encoding",
+            RecordError::TooLarge { .. } => "record.too_large",
+            RecordError::LineTooLong { .. } => "record.line_too_long",
             RecordError::Empty { .. } => "record.empty",
             RecordError::MissingPatientIdColumn => "record.missing_patient_id_column",
             RecordError::DuplicateColumn { .. } => "record.duplicate_column",

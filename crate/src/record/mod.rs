@@ -26,4 +26,4 @@ pub use optout::OptOut;
 pub use policy::{DatePrecision, Policy};
 pub use pseudonym::{normalize_id, SiteKey};
 pub use redact::redact_free_text;
-pub use text::{decode_text, TextEncoding};
+pub use text::{decode_text, TextEncoding, MAX_FILE_BYTES, MAX_LINE_BYTES};

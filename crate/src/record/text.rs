@@ -13,11 +13,37 @@ pub enum TextEncoding {
     ShiftJis,
 }
 
-/// Decodes a CSV file's bytes and says which encoding it was.
+/// Largest records or opt-out file read: a site's share (12,000 rows of a wide export) is a
+/// few megabytes; far beyond that the file is not a records export.
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+/// Longest line read: a row with long free-text diagnoses is a few kilobytes.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Decodes a CSV file's bytes and says which encoding it was. Files over [`MAX_FILE_BYTES`]
+/// and lines over [`MAX_LINE_BYTES`] are refused before anything is copied (the decoded text
+/// and the CSV reader's field buffers would each be as large).
 pub fn decode_text(
     bytes: &[u8],
     what: &'static str,
 ) -> Result<(String, TextEncoding), RecordError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(RecordError::TooLarge {
+            what,
+            max_megabytes: MAX_FILE_BYTES >> 20,
+        });
+    }
+    // b'\n' never occurs inside a Shift_JIS character (trail bytes are 0x40 and above), so
+    // this counts lines in either encoding.
+    if let Some(index) = bytes
+        .split(|&b| b == b'\n')
+        .position(|line| line.len() > MAX_LINE_BYTES)
+    {
+        return Err(RecordError::LineTooLong {
+            what,
+            line: index + 1,
+            max_kilobytes: MAX_LINE_BYTES >> 10,
+        });
+    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         let text = std::str::from_utf8(rest).map_err(|_| RecordError::UnknownEncoding { what })?;
         return Ok((text.to_owned(), TextEncoding::Utf8Bom));

@@ -188,11 +188,12 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
 
     // Opt-out first: it decides what is never opened.
     let opt_out = match &args.opt_out {
-        Some(path) => OptOut::from_csv(&read(path)?).map_err(|e| e.to_string())?,
+        Some(path) => OptOut::from_csv(&read_text_file(path)?).map_err(|e| e.to_string())?,
         None => OptOut::none(),
     };
     report.opt_out_register_size = opt_out.len();
-    let import = import_records(&read(&args.records)?, &opt_out).map_err(|e| e.to_string())?;
+    let import =
+        import_records(&read_text_file(&args.records)?, &opt_out).map_err(|e| e.to_string())?;
     report.records = Some(import.summary.clone());
     report.row_errors = import.errors.clone();
 
@@ -301,6 +302,18 @@ fn is_opted_out_photo(photo: &str, import: &Import, opt_out: &OptOut) -> bool {
             .excluded_file_names
             .iter()
             .any(|name| name.to_lowercase() == lower)
+}
+
+/// A records or opt-out file: at most one byte more than the core reads, so that a huge file
+/// is refused by the core's size check without being loaded whole.
+fn read_text_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(hifu::record::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(bytes)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
