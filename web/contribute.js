@@ -346,7 +346,8 @@ async function processPending() {
           worker.onerror = (event) => resolve({ status: "error", error: { code: "page.worker", message: event.message } });
           worker.postMessage({ id: file.name, file });
         });
-        const item = { name: file.name, ...result, decision: null, checks: {} };
+        // processedAt: when this photo was done, so a resumed batch can show it was not redone.
+        const item = { name: file.name, ...result, decision: null, checks: {}, processedAt: Date.now() };
         items.set(file.name, item);
         await saveItem(item);
         sessionDone += 1;

@@ -1,8 +1,9 @@
 // Contributor mode end to end: 22 real HAM10000 photos, a records CSV linking 20 of them, an
 // opt-out register naming 2 patients, and a site configuration with keys made by the real
-// `hifu site keygen` / `hifu hub keygen`. The page is reloaded mid-batch (after a reviewer
-// excluded one photo); it must resume without losing that decision, and the bundle it seals
-// must open with the real `hifu bundle open` holding exactly the expected photos.
+// `hifu site keygen` / `hifu hub keygen`. The page's renderer is killed mid-batch (after a
+// reviewer excluded one photo); reopened, the page must resume without losing that decision or
+// redoing a finished photo, and the bundle it seals must open with the real `hifu bundle open`
+// holding exactly the expected photos.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -95,16 +96,27 @@ async function processBatch(page, dir, photos) {
   await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
 }
 
-test("contributor flow: workers, review, reload mid-batch, sealed bundle opens with hifu", { skip: hamImages().length < 22 && "needs ../shared HAM10000" }, async () => {
+/** name → processedAt of every photo the page has stored as processed (IndexedDB). */
+async function storedProcessed(page) {
+  return page.evaluate(async () => {
+    const { loadItems } = await import("./contribute-store.js");
+    return Object.fromEntries((await loadItems()).filter((i) => i.processedAt).map((i) => [i.name, i.processedAt]));
+  });
+}
+
+test("contributor flow: workers, review, renderer killed mid-batch, sealed bundle opens with hifu", { skip: hamImages().length < 22 && "needs ../shared HAM10000" }, async () => {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
-  const page = await context.newPage();
   // This test takes the fallback path (one Blob, downloaded): hide the File System Access API,
   // whose save dialog cannot be answered headless. The streamed path has its own test below.
-  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
+  await context.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
+  let page = await context.newPage();
   const { photos } = await buildInputs(context);
-  const log = watch(page, server.origin);
   const requests = [];
-  page.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
+  const observe = (p) => {
+    p.on("request", (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
+    return watch(p, server.origin);
+  };
+  const log = observe(page);
   await openPage(page, `${server.origin}/contribute.html`);
   await page.waitForSelector("body[data-state=ready]");
 
@@ -116,15 +128,24 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   await page.waitForSelector("#progress-panel:not([hidden])");
   assert.match(await page.textContent("#plan"), /18 photos matched a record · 1 unmatched · 2 set aside \(opt-out\) · 1 claimed by more than one record/);
 
-  // A reviewer excludes photo-01 as soon as it shows, then the page is reloaded mid-batch.
+  // A reviewer excludes photo-01 as soon as it shows, then the renderer dies mid-batch.
   const first = '.card[data-name="photo-01.jpg"] button.exclude';
   await page.waitForSelector(first, { timeout: 120_000 });
   await page.click(first);
   await page.waitForSelector('.card[data-name="photo-01.jpg"][data-decision=exclude]');
   await page.waitForFunction(() => document.querySelector("#progress").value >= 4, null, { timeout: 120_000 });
-  const beforeReload = await doneCount(page);
-  assert.ok(beforeReload < 18, `the reload must happen mid-batch (done ${beforeReload})`);
-  await page.reload({ waitUntil: "domcontentloaded" });
+  const stored = await storedProcessed(page);
+  const beforeReload = Object.keys(stored).length;
+  assert.ok(beforeReload >= 4 && beforeReload < 18, `the kill must happen mid-batch (stored ${beforeReload})`);
+  // A real crash of the renderer process (not a reload: no unload, no last chance to save).
+  const crashed = page.waitForEvent("crash");
+  const cdp = await context.newCDPSession(page);
+  cdp.send("Page.crash").catch(() => {});
+  await crashed;
+  const crashLog = log.errors.splice(0);
+  page = await context.newPage();
+  const reopenedLog = observe(page);
+  await openPage(page, `${server.origin}/contribute.html`);
   await page.waitForSelector("#progress-panel:not([hidden])");
   await page.waitForSelector("#resumed:not([hidden])");
   const resumedText = await page.textContent("#resumed");
@@ -133,6 +154,10 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   await page.waitForSelector("body[data-state=done]", { timeout: 300_000 });
   assert.equal(await doneCount(page), 18);
   await page.waitForSelector('.card[data-name="photo-01.jpg"][data-decision=exclude]');
+  // Nothing finished before the crash was redone: each keeps the moment it was processed.
+  const after = await storedProcessed(page);
+  assert.equal(Object.keys(after).length, 18, "every matched photo is processed once in the store");
+  for (const [name, at] of Object.entries(stored)) assert.equal(after[name], at, `${name} was processed again after the crash`);
 
   // Filters: the photo without a record and the one two records claim, no errors.
   await page.selectOption("#filter", "unmatched");
@@ -175,8 +200,9 @@ test("contributor flow: workers, review, reload mid-batch, sealed bundle opens w
   // Pseudonyms only: no patient ID reaches the bundle.
   assert.ok(!JSON.stringify(manifest).includes("P001"));
 
-  assert.deepEqual(log.errors, []);
-  assert.deepEqual(log.foreign, []);
+  assert.deepEqual(crashLog, []);
+  assert.deepEqual(reopenedLog.errors, []);
+  assert.deepEqual([...log.foreign, ...reopenedLog.foreign], []);
   assert.deepEqual(requests.filter((r) => r.method !== "GET" || r.body), [], "nothing is uploaded");
   await context.close();
 });
