@@ -59,6 +59,12 @@ pub struct Scrubbed {
 pub trait PixelStep {
     /// Runs on the photo's pixels. An error stops the photo (fail closed: no output).
     fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error>;
+
+    /// False for a step that would neither look at nor change the pixels (face detection
+    /// turned off): a JPEG that needs no pixel change is then rewritten without decoding.
+    fn reads_pixels(&self) -> bool {
+        true
+    }
 }
 
 /// What a [`PixelStep`] did.
@@ -81,6 +87,10 @@ pub struct NoPixelStep;
 impl PixelStep for NoPixelStep {
     fn run(&mut self, _pixels: &mut Pixels) -> Result<StepOutcome, Error> {
         Ok(StepOutcome::default())
+    }
+
+    fn reads_pixels(&self) -> bool {
+        false
     }
 }
 
@@ -128,8 +138,11 @@ fn scrub_parsed(
     options: &ScrubOptions,
     step: &mut dyn PixelStep,
 ) -> Result<Scrubbed, Error> {
-    // Pixels are always decoded, even for the lossless path: decoding proves the file is a
-    // whole, valid image, and the face step needs them.
+    if let Some(frame) = metadata_only_frame(format, &parsed, options, step) {
+        return metadata_only(input, format, parsed, frame);
+    }
+    // Otherwise pixels are decoded, even for the lossless path: the face step needs them, and
+    // decoding proves the file is a whole, valid image.
     let pixels = decode::decode(input, format, &options.limits)?;
     let orientation = if (1..=8).contains(&parsed.orientation) {
         parsed.orientation
@@ -191,6 +204,69 @@ fn scrub_parsed(
     })
 }
 
+/// The frame of a JPEG that can leave without its pixels being decoded: no step reads them,
+/// and nothing would change them (upright, no colour profile or an sRGB one, JPEG out). The
+/// container walk has already checked every segment length and walked every scan to EOI; the
+/// frame must be an ordinary one (8-bit Huffman baseline, extended or progressive; grey or
+/// colour) within the limits. Anything else is decoded as before, and so gives the decoder's
+/// own errors.
+fn metadata_only_frame(
+    format: Format,
+    parsed: &Parsed,
+    options: &ScrubOptions,
+    step: &dyn PixelStep,
+) -> Option<container::JpegFrame> {
+    let frame = parsed.jpeg_frame?;
+    let (width, height) = (u32::from(frame.width), u32::from(frame.height));
+    let ordinary = matches!(frame.process, 0..=2)
+        && frame.precision == 8
+        && matches!(frame.components, 1 | 3)
+        && options
+            .limits
+            .check_header(width, height, u64::from(width) * u64::from(height) * 3)
+            .is_ok();
+    let colour_kept = match &parsed.icc_profile {
+        None => true,
+        Some(icc) => frame.components == 3 && decode::colour::is_srgb_rgb_profile(icc),
+    };
+    let unchanged = !(2..=8).contains(&parsed.orientation) && colour_kept;
+    (format == Format::Jpeg
+        && options.format != OutputFormat::Png
+        && !step.reads_pixels()
+        && unchanged
+        && ordinary)
+        .then_some(frame)
+}
+
+fn metadata_only(
+    input: &[u8],
+    format: Format,
+    parsed: Parsed,
+    frame: container::JpegFrame,
+) -> Result<Scrubbed, Error> {
+    let image = container::strip_jpeg(input)?;
+    // metadata_only_frame let a profile through only when it is sRGB.
+    let colour = match parsed.icc_profile {
+        None => Colour::None,
+        Some(_) => Colour::Srgb,
+    };
+    let mut report = Report::empty(Status::Ok);
+    report.input_format = Some(format);
+    report.removed = parsed.inventory.categories;
+    report.orientation_applied = Some(1);
+    report.colour = Some(colour);
+    report.width = Some(u32::from(frame.width));
+    report.height = Some(u32::from(frame.height));
+    report.output_format = Some(Format::Jpeg);
+    report.output_mime = Some(Format::Jpeg.mime().to_owned());
+    report.output_kind = Some(OutputKind::Lossless);
+    Ok(Scrubbed {
+        image,
+        mime: Format::Jpeg.mime(),
+        report,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +285,7 @@ mod tests {
             inventory: Inventory::default(),
             orientation,
             icc_profile: None,
+            jpeg_frame: None,
         }
     }
 

@@ -25,6 +25,21 @@ pub struct Parsed {
     pub orientation: u8,
     /// The embedded ICC profile, reassembled when split over several segments.
     pub icc_profile: Option<Vec<u8>>,
+    /// JPEG only: the first frame header (SOFn), which says the image's size without decoding.
+    pub jpeg_frame: Option<JpegFrame>,
+}
+
+/// What a JPEG frame header (SOFn) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JpegFrame {
+    /// The SOF marker's low nibble: 0 baseline, 1 extended sequential, 2 progressive (Huffman);
+    /// 3 lossless, 9–15 arithmetic coding and hierarchical variants.
+    pub process: u8,
+    /// Sample precision in bits (8 for nearly every photo; 12 for some medical images).
+    pub precision: u8,
+    pub width: u16,
+    pub height: u16,
+    pub components: u8,
 }
 
 /// Reads the container structure of `bytes` (already sniffed as `format`).

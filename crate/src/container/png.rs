@@ -91,6 +91,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, ContainerError> {
         inventory: categories.into(),
         orientation: orientation.unwrap_or(1),
         icc_profile,
+        jpeg_frame: None,
     })
 }
 

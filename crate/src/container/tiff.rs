@@ -8,5 +8,6 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, ContainerError> {
         inventory: facts.categories.into(),
         orientation: facts.orientation,
         icc_profile: facts.icc_profile,
+        jpeg_frame: None,
     })
 }

@@ -43,6 +43,25 @@ pub fn to_srgb(pixels: Pixels, icc: Option<&[u8]>) -> (Pixels, Colour) {
     }
 }
 
+/// Whether 3-channel RGB pixels described by `icc` are already sRGB, so that [`to_srgb`] would
+/// leave them unchanged ([`Colour::Srgb`]): the same test, without the pixels.
+pub fn is_srgb_rgb_profile(icc: &[u8]) -> bool {
+    let Ok(profile) = ColorProfile::new_from_slice(icc) else {
+        return false;
+    };
+    if profile.color_space != DataColorSpace::Rgb {
+        return false;
+    }
+    profile
+        .create_transform_8bit(
+            Layout::Rgb,
+            &ColorProfile::new_srgb(),
+            Layout::Rgb,
+            TransformOptions::default(),
+        )
+        .is_ok_and(|transform| is_identity(&*transform, 3))
+}
+
 enum Outcome {
     Unchanged,
     Unsupported,

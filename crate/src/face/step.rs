@@ -166,6 +166,10 @@ fn clipped(r: [f32; 4], width: f32, height: f32) -> Option<[f32; 4]> {
 }
 
 impl PixelStep for FaceStep {
+    fn reads_pixels(&self) -> bool {
+        self.options.detect
+    }
+
     fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
         if !self.options.detect {
             return Ok(StepOutcome::default());
