@@ -27,6 +27,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod face;
+pub mod hex;
 pub mod nn;
 pub mod record;
 pub mod redact;

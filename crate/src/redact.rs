@@ -15,7 +15,6 @@
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::face::Face;
 
 /// How faces are hidden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -36,6 +35,17 @@ pub const MIN_MARGIN: f32 = 0.2;
 /// The colour of `fill` (RGB; a grey that reads as "removed" on any skin tone).
 pub const FILL_RGB: [u8; 3] = [128, 128, 128];
 
+/// The canvas does not describe its buffer: redacting it could miss the face, so nothing is
+/// redacted and the photo must not leave (the caller fails closed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {width}×{height} canvas of {channels} channels cannot hold {samples} samples")]
+pub struct InvalidCanvas {
+    pub width: usize,
+    pub height: usize,
+    pub channels: usize,
+    pub samples: usize,
+}
+
 /// A pixel buffer to redact in place.
 pub struct Canvas<'a> {
     pub samples: &'a mut [u8],
@@ -54,15 +64,16 @@ pub struct Rect {
     pub y1: usize,
 }
 
-/// The face box grown by `margin` (at least [`MIN_MARGIN`]) on each side, rounded outwards and
-/// clipped to the image. `None` when nothing of it lies inside, or the box is not finite.
-pub fn region(face: &Face, margin: f32, width: usize, height: usize) -> Option<Rect> {
+/// The face box `[x0, y0, x1, y1]` grown by `margin` (at least [`MIN_MARGIN`]) on each side,
+/// rounded outwards and clipped to the image. `None` when nothing of it lies inside, or the box
+/// is not finite.
+pub fn region(bbox: [f32; 4], margin: f32, width: usize, height: usize) -> Option<Rect> {
     let margin = if margin.is_finite() {
         margin.max(MIN_MARGIN)
     } else {
         MIN_MARGIN
     };
-    let [x0, y0, x1, y1] = face.bbox;
+    let [x0, y0, x1, y1] = bbox;
     if ![x0, y0, x1, y1].iter().all(|v| v.is_finite()) || x1 < x0 || y1 < y0 {
         return None;
     }
@@ -78,14 +89,15 @@ pub fn region(face: &Face, margin: f32, width: usize, height: usize) -> Option<R
     (rect.x1 > rect.x0 && rect.y1 > rect.y0).then_some(rect)
 }
 
-/// Hides every face in `canvas`. Returns the rectangles changed.
+/// Hides every face box (`[x0, y0, x1, y1]` in pixels) in `canvas`. Returns the rectangles
+/// changed, or an error when the canvas does not match its buffer (nothing is changed then).
 pub fn redact(
     canvas: &mut Canvas<'_>,
-    faces: &[Face],
+    boxes: &[[f32; 4]],
     mode: RedactMode,
     margin: f32,
     rng: &mut dyn RngCore,
-) -> Vec<Rect> {
+) -> Result<Vec<Rect>, InvalidCanvas> {
     let valid = (1..=4).contains(&canvas.channels)
         && canvas
             .width
@@ -93,11 +105,16 @@ pub fn redact(
             .and_then(|p| p.checked_mul(canvas.channels))
             == Some(canvas.samples.len());
     if !valid {
-        return Vec::new();
+        return Err(InvalidCanvas {
+            width: canvas.width,
+            height: canvas.height,
+            channels: canvas.channels,
+            samples: canvas.samples.len(),
+        });
     }
-    let rects: Vec<Rect> = faces
+    let rects: Vec<Rect> = boxes
         .iter()
-        .filter_map(|f| region(f, margin, canvas.width, canvas.height))
+        .filter_map(|&b| region(b, margin, canvas.width, canvas.height))
         .collect();
     for r in &rects {
         match mode {
@@ -106,7 +123,7 @@ pub fn redact(
             RedactMode::Blur => blur(canvas, r),
         }
     }
-    rects
+    Ok(rects)
 }
 
 /// The constant sample value of `fill` for channel `c` of a `channels`-channel image.
@@ -259,13 +276,8 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
     use rand_core::SeedableRng;
 
-    fn face(x0: f32, y0: f32, x1: f32, y1: f32) -> Face {
-        Face {
-            bbox: [x0, y0, x1, y1],
-            score: 0.9,
-            landmarks: [[0.0; 2]; 5],
-            seen_eyes: None,
-        }
+    fn face(x0: f32, y0: f32, x1: f32, y1: f32) -> [f32; 4] {
+        [x0, y0, x1, y1]
     }
 
     fn noise(len: usize, seed: u64) -> Vec<u8> {
@@ -280,7 +292,7 @@ mod tests {
         w: usize,
         h: usize,
         ch: usize,
-        faces: &[Face],
+        faces: &[[f32; 4]],
         mode: RedactMode,
     ) -> Vec<Rect> {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -290,7 +302,7 @@ mod tests {
             height: h,
             channels: ch,
         };
-        redact(&mut canvas, faces, mode, MIN_MARGIN, &mut rng)
+        redact(&mut canvas, faces, mode, MIN_MARGIN, &mut rng).unwrap_or_default()
     }
 
     fn region_bytes(samples: &[u8], w: usize, ch: usize, r: &Rect) -> Vec<u8> {
@@ -301,7 +313,7 @@ mod tests {
 
     #[test]
     fn region_grows_by_at_least_twenty_percent_and_clips() {
-        let r = region(&face(100.0, 100.0, 200.0, 150.0), 0.0, 1000, 1000).unwrap();
+        let r = region(face(100.0, 100.0, 200.0, 150.0), 0.0, 1000, 1000).unwrap();
         assert_eq!(
             r,
             Rect {
@@ -311,7 +323,7 @@ mod tests {
                 y1: 160
             }
         );
-        let r = region(&face(-50.0, -50.0, 10.0, 10.0), 0.2, 30, 30).unwrap();
+        let r = region(face(-50.0, -50.0, 10.0, 10.0), 0.2, 30, 30).unwrap();
         assert_eq!(
             r,
             Rect {
@@ -321,8 +333,8 @@ mod tests {
                 y1: 22
             }
         );
-        assert!(region(&face(500.0, 500.0, 600.0, 600.0), 0.2, 100, 100).is_none());
-        assert!(region(&face(f32::NAN, 0.0, 1.0, 1.0), 0.2, 100, 100).is_none());
+        assert!(region(face(500.0, 500.0, 600.0, 600.0), 0.2, 100, 100).is_none());
+        assert!(region(face(f32::NAN, 0.0, 1.0, 1.0), 0.2, 100, 100).is_none());
     }
 
     #[test]
@@ -429,9 +441,16 @@ mod tests {
                 let mut s = noise(w * h * ch, 5);
                 run(&mut s, w, h, ch, &faces, mode);
             }
-            // A buffer that does not match its size is left alone.
+            // A buffer that does not match its size is an error, and left alone.
             let mut s = vec![1u8; 10];
-            assert!(run(&mut s, 4, 4, 3, &faces, mode).is_empty());
+            let mut canvas = Canvas {
+                samples: &mut s,
+                width: 4,
+                height: 4,
+                channels: 3,
+            };
+            let mut rng = ChaCha8Rng::seed_from_u64(7);
+            assert!(redact(&mut canvas, &faces, mode, MIN_MARGIN, &mut rng).is_err());
             assert_eq!(s, vec![1u8; 10]);
         }
     }

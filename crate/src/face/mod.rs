@@ -18,7 +18,7 @@ pub use detect::{Detection, Detector, DetectorConfig, FaceWeights, Scan};
 pub use step::{FaceOptions, FaceStep};
 
 /// Errors of this step.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FaceError {
     #[error("The face detector has no weights: run scripts/convert-yunet and scripts/convert-centerface (or pass the model folder), or disable face detection explicitly")]
     WeightsMissing,
@@ -28,6 +28,8 @@ pub enum FaceError {
         "The face detector failed on this photo ({0}): this is a bug in hifu, please report it"
     )]
     Inference(String),
+    #[error("The faces in this photo could not be redacted ({0}): this is a bug in hifu, please report it; the photo was not written")]
+    Redaction(String),
 }
 
 impl FaceError {
@@ -36,6 +38,7 @@ impl FaceError {
             FaceError::WeightsMissing => "face.weights_missing",
             FaceError::BadWeights(_) => "face.bad_weights",
             FaceError::Inference(_) => "face.inference",
+            FaceError::Redaction(_) => "face.redaction",
         }
     }
 }

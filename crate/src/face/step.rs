@@ -110,7 +110,7 @@ impl FaceStep {
 
     /// The faces in `pixels`, and the face-part probe's probability.
     pub fn look(&self, pixels: &Pixels) -> Result<Detection, FaceError> {
-        let detector = self.detector.as_ref().map_err(clone_error)?;
+        let detector = self.detector.as_ref().map_err(FaceError::clone)?;
         let mut rgb: Vec<u8> = match pixels.channels() {
             3 => pixels.samples().to_vec(),
             _ => pixels
@@ -124,21 +124,13 @@ impl FaceStep {
                 .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()));
         let result = image
             .as_ref()
-            .map_err(clone_error)
+            .map_err(FaceError::clone)
             .and_then(|img| detector.look(img));
         // The copy holds the patient's photo: wipe it.
         if let Ok(img) = image {
             img.into_raw().zeroize();
         }
         result
-    }
-}
-
-fn clone_error(e: &FaceError) -> FaceError {
-    match e {
-        FaceError::WeightsMissing => FaceError::WeightsMissing,
-        FaceError::BadWeights(m) => FaceError::BadWeights(m.clone()),
-        FaceError::Inference(m) => FaceError::Inference(m.clone()),
     }
 }
 
@@ -227,13 +219,15 @@ impl PixelStep for FaceStep {
             height,
             channels,
         };
+        let boxes: Vec<[f32; 4]> = regions.iter().map(|r| r.bbox).collect();
         let changed = redact(
             &mut canvas,
-            &regions,
+            &boxes,
             self.options.redact,
             self.options.margin,
             &mut self.rng,
-        );
+        )
+        .map_err(|e| FaceError::Redaction(e.to_string()))?;
         let probe_flags = match (
             face_part,
             self.detector.as_ref().ok().and_then(|d| d.face_part()),

@@ -7,7 +7,7 @@ use super::error::{RecordError, RowError};
 use super::header::Field;
 use super::optout::OptOut;
 use super::pseudonym::normalize_id;
-use super::text::{decode_text, to_half_width, TextEncoding};
+use super::text::{decode_text, sniff_delimiter, to_half_width, TextEncoding};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,16 +265,6 @@ fn map_columns(headers: &csv::StringRecord) -> Result<Vec<Option<Field>>, Record
         return Err(RecordError::MissingPatientIdColumn);
     }
     Ok(columns)
-}
-
-/// Tab-separated exports ("Unicode text" from Excel) are common too.
-pub(crate) fn sniff_delimiter(text: &str) -> u8 {
-    let first_line = text.lines().next().unwrap_or_default();
-    if first_line.contains('\t') && !first_line.contains(',') {
-        b'\t'
-    } else {
-        b','
-    }
 }
 
 /// "45", "45歳", "45 years".

@@ -2,9 +2,8 @@
 //! A CSV of patient IDs, UTF-8 or Shift_JIS, with or without a header row.
 
 use super::header::Field;
-use super::import::sniff_delimiter;
 use super::pseudonym::normalize_id;
-use super::text::decode_text;
+use super::text::{decode_text, sniff_delimiter};
 use super::RecordError;
 use std::collections::HashSet;
 

@@ -4,7 +4,7 @@
 
 use super::text::to_half_width;
 use super::RecordError;
-use crate::seal::{hex_decode, hex_encode};
+use crate::hex::{hex_decode, hex_encode};
 use hmac::{Hmac, Mac};
 use rand_core::{CryptoRng, RngCore};
 use sha2::Sha256;

@@ -58,6 +58,16 @@ pub fn decode_text(
     Ok((text.into_owned(), TextEncoding::ShiftJis))
 }
 
+/// Tab-separated exports ("Unicode text" from Excel) are common too.
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
 /// Full-width ASCII (`ＡＢＣ１２３`, ideographic space) to half-width, so that IDs, dates and
 /// headers typed in either width compare equal.
 pub fn to_half_width(text: &str) -> String {

@@ -3,7 +3,8 @@
 //! Text format: a header line naming the kind and version, then the 32 key bytes in hex.
 //! The private key lives only on the hub's offline PC; the public key is given to sites.
 
-use super::{hex, Kem, SealError};
+use super::{Kem, SealError};
+use crate::hex;
 use hpke::{Deserializable, Kem as _, Serializable};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;

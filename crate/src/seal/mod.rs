@@ -8,7 +8,6 @@
 mod entries;
 mod error;
 pub mod format;
-mod hex;
 mod keys;
 pub mod manifest;
 mod opener;
@@ -17,7 +16,7 @@ mod sealer;
 pub use entries::{Entry, MAX_ENTRY_NAME_LEN};
 pub use error::SealError;
 pub use format::DEFAULT_CHUNK_SIZE;
-pub use hex::{hex_decode, hex_encode};
+pub use crate::hex::{hex_decode, hex_encode};
 pub use keys::{generate_hub_keypair, HubPrivateKey, HubPublicKey};
 pub use manifest::{
     extension_for_mime, sha256_hex, Manifest, ManifestItem, ScrubSummary, MANIFEST_ENTRY,

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod classify;
+mod js;
 pub mod record;
 pub mod scrub;
 pub mod seal;

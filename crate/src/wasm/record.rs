@@ -3,6 +3,7 @@
 //! photos to rows and de-identifies each linked row — the planning half of `hifu contribute`.
 //! The page then scrubs each linked photo and hands it to a `Sealer` (see `seal.rs`).
 
+use super::js::{browser_rng, hifu_error};
 use crate::record::{
     deidentify as deidentify_record, import_records, link_photos, OptOut, Policy, SiteKey,
 };
@@ -149,7 +150,7 @@ pub fn deidentify(
 /// later pseudonyms will not match earlier ones.
 #[wasm_bindgen(js_name = generateSiteKey)]
 pub fn generate_site_key() -> Result<String, JsValue> {
-    let mut rng = super::seal::browser_rng()?;
+    let mut rng = browser_rng()?;
     Ok(SiteKey::generate(&mut rng).to_text().to_string())
 }
 
@@ -160,10 +161,3 @@ fn invalid(detail: &str) -> JsValue {
     )
 }
 
-/// A JS `Error` named `HifuError` with a `code` property.
-pub(super) fn hifu_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("HifuError");
-    let _ = Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(code));
-    error.into()
-}

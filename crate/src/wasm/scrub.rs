@@ -9,6 +9,7 @@
 //! `Error::code()`, or `options.invalid` for options that do not parse). The Rust copy of the
 //! photo is wiped before the call returns.
 
+use super::js::hifu_error;
 use crate::face::{Detector, FaceOptions, FaceStep, FaceWeights};
 use crate::{Category, Limits, OutputFormat, ScrubOptions};
 use js_sys::{Object, Reflect, Uint8Array};
@@ -219,10 +220,3 @@ fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
         .map_err(|_| hifu_error("report.serialize", "hifu could not build its result object"))
 }
 
-/// A JS `Error` named `HifuError` with a `code` property.
-fn hifu_error(code: &str, message: &str) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name("HifuError");
-    let _ = Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(code));
-    error.into()
-}

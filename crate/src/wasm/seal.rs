@@ -3,7 +3,7 @@
 //! bundle of thousands of photos never sits in memory whole. `finish()` seals the manifest
 //! and the final chunk. Randomness comes from the browser (Web Crypto, via getrandom).
 
-use super::record::hifu_error;
+use super::js::{browser_rng, hifu_error};
 use crate::record::{DeidentifiedRecord, Policy};
 use crate::seal::{
     extension_for_mime, sha256_hex, HubPublicKey, Manifest, ManifestItem, ScrubSummary,
@@ -11,8 +11,6 @@ use crate::seal::{
 };
 use crate::Report;
 use js_sys::Uint8Array;
-use rand_chacha::rand_core::{SeedableRng, TryRngCore};
-use rand_chacha::ChaCha20Rng;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -162,16 +160,3 @@ fn finished() -> JsValue {
     )
 }
 
-/// A CSPRNG seeded from Web Crypto.
-pub(super) fn browser_rng() -> Result<ChaCha20Rng, JsValue> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    rand_core::OsRng
-        .try_fill_bytes(seed.as_mut_slice())
-        .map_err(|e| {
-            hifu_error(
-                "seal.no_randomness",
-                &format!("The browser gave no randomness ({e})"),
-            )
-        })?;
-    Ok(ChaCha20Rng::from_seed(*seed))
-}
