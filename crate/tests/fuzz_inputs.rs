@@ -2,9 +2,10 @@
 //! inputs (`fuzz/mutator.rs`), and each must give a result or a typed error, never a panic.
 //! Targets: `scrub` and `inspect` on JPEG, PNG, WebP and TIFF files rich in metadata; the
 //! records CSV import (and de-identification of what it accepts); the opt-out list; the policy;
-//! the bundle manifest; a sealed bundle opened by the hub; `classify_bytes`.
+//! the bundle manifest; a sealed bundle opened by the hub; the site and hub key files;
+//! `classify_bytes`.
 //!
-//! CI runs a bounded number of mutations per target (12,000 in all). A longer run is one
+//! CI runs a bounded number of mutations per target (15,500 in all). A longer run is one
 //! command: `HIFU_FUZZ_SCALE=100 cargo test --release -p hifu --test fuzz_inputs`. Every input
 //! that panics is written to `target/tmp/fuzz-failures/` and named in the failure; turn it into
 //! a named test in `bad_images.rs`-style files (`bad_inputs.rs`, `truncated.rs`, …).
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 
 use hifu::decode::Limits;
 use hifu::record::{deidentify, import_records, OptOut, Policy, SiteKey};
-use hifu::seal::{generate_hub_keypair, open_all, Manifest, Sealer};
+use hifu::seal::{generate_hub_keypair, open_all, HubPrivateKey, HubPublicKey, Manifest, Sealer};
 use hifu::{inspect, scrub, ScrubOptions};
 use metadata_fixtures::*;
 use mutator::Mutator;
@@ -256,6 +257,48 @@ fn the_hub_survives_mutated_manifests_and_bundles() {
             Err(e) => typed(e.code(), e.to_string()),
         },
     );
+}
+
+/// The key files a site configuration carries (the page's `site.conf` and the CLI's
+/// `--site-key` / `--hub-key` files hold these blocks).
+#[test]
+fn the_key_parsers_survive_mutated_key_files() {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let hub = generate_hub_keypair(&mut rng);
+    let site = SiteKey::generate(&mut rng);
+    let seeds = vec![
+        site.to_text().as_bytes().to_vec(),
+        hub.public_key().to_text().into_bytes(),
+        hub.to_text().as_bytes().to_vec(),
+    ];
+    let n = iterations(1500);
+    let results = fuzz("keys", 10, &seeds, n, |input| {
+        let Ok(text) = std::str::from_utf8(input) else {
+            return Ok(false); // the callers take text: a file that is not UTF-8 never gets here
+        };
+        let outcomes = [
+            SiteKey::from_text(text)
+                .map(|_| ())
+                .map_err(|e| (e.code(), e.to_string())),
+            HubPublicKey::from_text(text)
+                .map(|_| ())
+                .map_err(|e| (e.code(), e.to_string())),
+            HubPrivateKey::from_text(text)
+                .map(|_| ())
+                .map_err(|e| (e.code(), e.to_string())),
+        ];
+        let mut accepted = false;
+        for outcome in outcomes {
+            match outcome {
+                Ok(()) => accepted = true,
+                Err((code, message)) => {
+                    typed(code, message)?;
+                }
+            }
+        }
+        Ok(accepted)
+    });
+    assert!(results > 0, "keys: no mutation was accepted");
 }
 
 #[test]
