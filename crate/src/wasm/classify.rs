@@ -5,16 +5,9 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use super::js::hifu_error;
 use crate::skin::{classify_bytes, SkinModel};
 use crate::Limits;
-
-fn js_error(code: &str, message: &str) -> JsValue {
-    let object = js_sys::Object::new();
-    // Reflect::set only fails on frozen objects; this one is fresh.
-    let _ = js_sys::Reflect::set(&object, &"code".into(), &code.into());
-    let _ = js_sys::Reflect::set(&object, &"message".into(), &message.into());
-    object.into()
-}
 
 /// The skin-lesion classifier (decision support, not a diagnosis).
 #[wasm_bindgen]
@@ -29,18 +22,18 @@ impl Classifier {
     pub fn new(weights: &[u8], calibration: &str, labels: &str) -> Result<Classifier, JsValue> {
         SkinModel::from_bytes(weights, calibration, labels)
             .map(|model| Classifier { model })
-            .map_err(|e| js_error(e.code(), &e.to_string()))
+            .map_err(|e| hifu_error(e.code(), &e.to_string()))
     }
 
     /// Classifies one photo file's bytes (any format the scrub core decodes; orientation is
     /// applied first).
     pub fn classify(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let result = classify_bytes(bytes, &self.model, &Limits::default())
-            .map_err(|e| js_error(e.code(), &e.to_string()))?;
+            .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         // Maps as plain objects: a `#[serde(flatten)]` struct (an alert) goes through a map,
         // which the default serializer would hand to the page as a JS `Map`.
         result
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| js_error("skin.output", &e.to_string()))
+            .map_err(|e| hifu_error("skin.output", &e.to_string()))
     }
 }
