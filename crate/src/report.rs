@@ -11,7 +11,7 @@ pub use crate::decode::{Colour, Format};
 pub enum Status {
     /// A clean image was produced.
     Ok,
-    /// The photo was read but deliberately not output (the face gate, issue 3).
+    /// The photo was read but deliberately not output (the face gate).
     Excluded,
     /// The photo could not be processed; `error` says why.
     Error,
@@ -76,7 +76,7 @@ pub struct ReviewFlag {
     pub score: f32,
 }
 
-/// The identifiable-photo gate's decision (issue 3).
+/// The identifiable-photo gate's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gate {
     pub excluded: bool,
@@ -114,7 +114,7 @@ pub struct Report {
     pub orientation_applied: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<Colour>,
-    // ---- Faces (issue 3): filled by the face step plugged into `scrub_with`. ----
+    // ---- Faces: filled by the face step plugged into `scrub_with`. ----
     /// Faces found and redacted.
     #[serde(default)]
     pub faces: Vec<FaceEntry>,

@@ -51,7 +51,7 @@ pub struct Scrubbed {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hook for the face step (issue 3): detection, redaction and the identifiable-photo gate plug
+// Hook for the face step: detection, redaction and the identifiable-photo gate plug
 // in here as a `PixelStep`. It sees upright sRGB pixels and may edit them in place.
 // ---------------------------------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 //!
 //! `fast_image_resize` runs the same separable triangle (bilinear) filter as
 //! `image::imageops::resize`, with SIMD on x86-64, ARM and wasm32 simd128: the image crate's
-//! generic filter took ~300 ms to shrink a 12-megapixel photo to 4 MP, a fifth of the whole
-//! detection. The image crate stays as the fallback, so a failure here costs time, not a photo.
+//! generic filter was a large share of the whole detection on camera-sized photos
+//! (BENCHMARKS.md). The image crate stays as the fallback, so a failure here costs time, not a photo.
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};

@@ -30,8 +30,8 @@ use std::process::ExitCode;
 
 // candle allocates a new buffer for every layer's output. glibc's malloc serves buffers that
 // large straight from mmap and unmaps them on free, so every YuNet pass paid for page faults
-// and zeroing in the kernel: 65 ms per 640×640 tile on one core, 30 ms with mimalloc (which
-// keeps freed pages for reuse). See BENCHMARKS.md.
+// and zeroing in the kernel; mimalloc keeps freed pages for reuse and halves the time per tile
+// (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,9 +1,10 @@
 //! What goes over the wire for an embedded file: a validator so that a reload costs a few
 //! hundred bytes (`ETag`, `If-None-Match` → 304), and a gzip copy for clients that accept it.
 //!
-//! Why: the page is ~10 MB of wasm, scripts and models, and the hospital's browsers reload it
-//! every time (`Cache-Control: no-cache`, because a rebuild keeps the file names). A content
-//! hash as the validator makes those reloads free, and gzip roughly halves the first load.
+//! Why: the page is megabytes of wasm, scripts and models, and the hospital's browsers reload
+//! it every time (`Cache-Control: no-cache`, because a rebuild keeps the file names). A content
+//! hash as the validator makes those reloads nearly free, and gzip shrinks the first load
+//! (BENCHMARKS.md, "Bytes on the wire").
 //! The gzip copies are made once per file, on a background thread when the server starts
 //! (`warm`), and kept for the life of the process.
 use std::collections::HashMap;
