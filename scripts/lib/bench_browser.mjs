@@ -3,8 +3,9 @@
 //       draws a photo-like test image on a canvas and saves it as JPEG (no metadata)
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
-//       and prints {"ms": …, "ms_faces": …, "bytes_out": …}: the time of the scrub() call alone,
-//       without and with face detection
+//       and prints {"ms": …, "ms_faces": …, "bytes_out": …, "wasm_memory_mb": …}: the time of
+//       the scrub() call alone, without and with face detection, and the size of the wasm
+//       memory afterwards (it only grows, so this is the peak of both calls)
 import fs from "node:fs";
 import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
 
@@ -56,7 +57,7 @@ try {
       await page.waitForSelector("body[data-state=ready]");
       const result = await page.evaluate(async (base64) => {
         const hifu = await import("/pkg/hifu.js");
-        await hifu.default({ module_or_path: "/pkg/hifu_bg.wasm" });
+        const wasm = await hifu.default({ module_or_path: "/pkg/hifu_bg.wasm" });
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const start = performance.now();
         // The raw wasm has no face detector loaded: time the metadata scrub alone (explicit
@@ -75,6 +76,7 @@ try {
           faces: withFaces.report.faces?.length ?? 0,
           bytes_out: out.image.length,
           output_kind: out.report.output_kind,
+          wasm_memory_mb: wasm.memory.buffer.byteLength / 2 ** 20,
         };
       }, fs.readFileSync(file).toString("base64"));
       console.log(JSON.stringify(result));
