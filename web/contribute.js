@@ -260,13 +260,11 @@ async function readText(input) {
   return file ? file.text() : null;
 }
 
-// hifu::record::MAX_FILE_BYTES: a records or opt-out file is read up to one byte past it, so
-// that the core refuses a huge file (record.too_large) without the page loading it whole.
-const TEXT_FILE_MAX_BYTES = 64 * 1024 * 1024;
-
+// A records or opt-out file is read up to one byte past the core's limit, so that the core
+// refuses a huge file (record.too_large) without the page loading it whole.
 async function readBytes(input) {
   const file = input.files[0];
-  return file ? new Uint8Array(await file.slice(0, TEXT_FILE_MAX_BYTES + 1).arrayBuffer()) : null;
+  return file ? new Uint8Array(await file.slice(0, hifu.maxRecordsFileBytes() + 1).arrayBuffer()) : null;
 }
 
 async function planBatch() {

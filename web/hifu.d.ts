@@ -40,6 +40,7 @@ export function deidentify(
   photoNames: string[],
   options?: DeidentifyOptions,
 ): DeidentifyResult;
+export function maxRecordsFileBytes(): number;
 export function generateSiteKey(): string;
 export const Sealer: typeof WasmSealer;
 export type Sealer = WasmSealer;

@@ -102,6 +102,12 @@ export function deidentify(records, siteKey, photoNames, options) {
   return wasm.deidentify(records, siteKey, photoNames, options);
 }
 
+/** The largest records or opt-out file `deidentify` reads, in bytes (read one byte past it). */
+export function maxRecordsFileBytes() {
+  requireReady();
+  return wasm.maxRecordsFileBytes();
+}
+
 /** A new random site key in `hifu site keygen`'s text format. */
 export function generateSiteKey() {
   requireReady();

@@ -146,6 +146,13 @@ pub fn deidentify(
         })
 }
 
+/// The largest records or opt-out file `deidentify` reads, in bytes: a page reads a file up to
+/// one byte past it, so that a huge file is refused (`record.too_large`) without being loaded.
+#[wasm_bindgen(js_name = maxRecordsFileBytes)]
+pub fn max_records_file_bytes() -> u32 {
+    u32::try_from(crate::record::MAX_FILE_BYTES).unwrap_or(u32::MAX)
+}
+
 /// A new random site key, as the text `hifu site keygen` writes. Store it safely: without it,
 /// later pseudonyms will not match earlier ones.
 #[wasm_bindgen(js_name = generateSiteKey)]
