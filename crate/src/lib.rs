@@ -6,7 +6,8 @@
 //! One photo's journey, one module per step:
 //! `decode` → `container` (inventory, lossless rewrite) → `face` (detect) → `redact` →
 //! `encode`, orchestrated by `scrub`; `skin` classifies; `record` de-identifies clinical
-//! records; `seal` builds the encrypted bundle for the hub.
+//! records; `seal` builds the encrypted bundle for the hub; `hub` holds the hub's pure parts
+//! (store keys, patient splits, withdrawals, progress counts).
 
 // Input reaches almost every function here, and in wasm a panic kills the page: the core has
 // no unwrap, expect, panic or unchecked indexing outside its unit tests (scripts/test runs
@@ -28,6 +29,7 @@ pub mod encode;
 pub mod error;
 pub mod face;
 pub mod hex;
+pub mod hub;
 pub mod nn;
 pub mod record;
 pub mod redact;

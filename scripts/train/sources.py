@@ -179,9 +179,40 @@ def read_clinical_split(path=ROOT / "models/skin/clinical_split.csv"):
         return list(csv.DictReader(f))
 
 
+def hub_rows(export_dir, diagnosis_map):
+    """Rows of a hub export (`hifu hub export --out DIR`): DIR/labels.csv, split by patient at
+    the hub. `diagnosis_map` is a CSV with columns `final_diagnosis,class` (the sites' diagnosis
+    text → one of CLASSES or `exclude`); a diagnosis it does not list is excluded, and counted."""
+    export_dir = Path(export_dir).resolve()
+    with open(diagnosis_map, newline="", encoding="utf-8") as f:
+        mapping = {r["final_diagnosis"].strip().lower(): r["class"].strip() for r in csv.DictReader(f)}
+    bad = set(mapping.values()) - set(CLASSES) - {"exclude"}
+    if bad:
+        raise SystemExit(f"{diagnosis_map}: unknown classes {sorted(bad)}")
+    rows, unmapped = [], Counter()
+    with open(export_dir / "labels.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            dx = mapping.get(r["final_diagnosis"].strip().lower())
+            if dx is None:
+                unmapped[r["final_diagnosis"]] += 1
+                continue
+            if dx == "exclude":
+                continue
+            rows.append({"path": str(export_dir / r["image"]), "source": "hub", "folder": r["patient"],
+                         "dx": dx, "split": {"validation": "val"}.get(r["split"], r["split"])})
+    if unmapped:
+        print(f"hub export: {sum(unmapped.values())} photos with unmapped diagnoses left out: {dict(unmapped.most_common(10))}")
+    return rows
+
+
 def all_rows():
-    """HAM10000 and clinical rows that take part (excluded folders left out)."""
-    return ham_rows() + [r for r in read_clinical_split() if r["dx"] != "exclude"]
+    """HAM10000 and clinical rows that take part (excluded folders left out), plus a hub export
+    when HIFU_HUB_EXPORT=DIR and HIFU_HUB_DIAGNOSES=map.csv are set."""
+    import os
+    rows = ham_rows() + [r for r in read_clinical_split() if r["dx"] != "exclude"]
+    if os.environ.get("HIFU_HUB_EXPORT"):
+        rows += hub_rows(os.environ["HIFU_HUB_EXPORT"], os.environ["HIFU_HUB_DIAGNOSES"])
+    return rows
 
 
 def main():

@@ -74,9 +74,15 @@ impl HubPrivateKey {
         &self.public
     }
 
-    pub fn to_text(&self) -> Zeroizing<String> {
+    /// The 32 secret bytes, for deriving the hub store's keys (`hub::StoreKeys`).
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<[u8; 32]> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         self.secret.write_exact(bytes.as_mut_slice());
+        bytes
+    }
+
+    pub fn to_text(&self) -> Zeroizing<String> {
+        let bytes = self.secret_bytes();
         let hex = Zeroizing::new(hex::hex_encode(bytes.as_slice()));
         Zeroizing::new(format!("{PRIVATE_HEADER}\n{}\n", hex.as_str()))
     }

@@ -13,17 +13,6 @@ use std::process::ExitCode;
 use zeroize::Zeroizing;
 
 #[derive(clap::Subcommand)]
-pub enum HubCommand {
-    /// Create the hub's key pair: DIR/hub.key (private: keep it on the offline PC) and
-    /// DIR/hub.pub (give it to the sites).
-    Keygen {
-        /// Folder for hub.key and hub.pub (created if missing; existing keys are never replaced).
-        #[arg(long)]
-        out: PathBuf,
-    },
-}
-
-#[derive(clap::Subcommand)]
 pub enum SiteCommand {
     /// Create a new random site key (for patient pseudonyms; it never leaves the site).
     Keygen {
@@ -33,8 +22,7 @@ pub enum SiteCommand {
     },
 }
 
-pub fn run_hub(cmd: HubCommand) -> ExitCode {
-    let HubCommand::Keygen { out } = cmd;
+pub fn run_hub_keygen(out: &Path) -> ExitCode {
     let private_path = out.join("hub.key");
     let public_path = out.join("hub.pub");
     for path in [&private_path, &public_path] {
@@ -44,7 +32,7 @@ pub fn run_hub(cmd: HubCommand) -> ExitCode {
         }
     }
     let result = (|| -> Result<(), String> {
-        std::fs::create_dir_all(&out)
+        std::fs::create_dir_all(out)
             .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
         let mut rng = os_rng()?;
         let private = generate_hub_keypair(&mut rng);

@@ -19,6 +19,7 @@ mod bundle;
 mod classify;
 mod contribute;
 mod faces;
+mod hub;
 mod inspect;
 mod keys;
 mod models;
@@ -59,9 +60,9 @@ enum Command {
     /// Open or verify a sealed bundle (at the hub).
     #[command(subcommand)]
     Bundle(bundle::Command),
-    /// Hub key management.
+    /// The hub: keys, and the store that turns bundles into the dataset.
     #[command(subcommand)]
-    Hub(keys::HubCommand),
+    Hub(hub::Command),
     /// Site key management.
     #[command(subcommand)]
     Site(keys::SiteCommand),
@@ -88,7 +89,7 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args),
         Command::Contribute(args) => contribute::run(args),
         Command::Bundle(cmd) => bundle::run(cmd),
-        Command::Hub(cmd) => keys::run_hub(cmd),
+        Command::Hub(cmd) => hub::run(cmd),
         Command::Site(cmd) => keys::run_site(cmd),
         Command::Serve(args) => serve::run(args),
     }

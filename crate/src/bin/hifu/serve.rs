@@ -113,7 +113,7 @@ fn request_header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a
 
 /// A file: 304 when the browser already has these bytes, else the bytes, gzip-compressed when
 /// the browser accepts it and it pays.
-fn respond_file(request: &tiny_http::Request, found: Found) -> Response<std::io::Cursor<Vec<u8>>> {
+pub(crate) fn respond_file(request: &tiny_http::Request, found: Found) -> Response<std::io::Cursor<Vec<u8>>> {
     let gzip = request_header(request, "Accept-Encoding")
         .filter(|v| transfer::accepts_gzip(v))
         .and_then(|_| transfer::gzipped(&found.key, &found.data));
@@ -132,11 +132,11 @@ fn respond_file(request: &tiny_http::Request, found: Found) -> Response<std::io:
     }
 }
 
-fn respond(status: u16, body: Vec<u8>, mime: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+pub(crate) fn respond(status: u16, body: Vec<u8>, mime: &str) -> Response<std::io::Cursor<Vec<u8>>> {
     respond_with(status, body, mime, &[])
 }
 
-fn respond_with(
+pub(crate) fn respond_with(
     status: u16,
     body: Vec<u8>,
     mime: &str,
