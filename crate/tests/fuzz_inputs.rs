@@ -259,6 +259,37 @@ fn the_hub_survives_mutated_manifests_and_bundles() {
     );
 }
 
+/// What the hub reads from an operator besides bundles: the late opt-out list and the split.
+#[test]
+fn the_hub_withdrawal_list_and_split_survive_mutations() {
+    let seeds = vec![
+        format!("# late opt-outs, 2026-11\n{}\n{}\r\n", "ab".repeat(32), "0F".repeat(32)).into_bytes(),
+        format!("\u{feff}{}\n\n", "c4".repeat(32)).into_bytes(),
+    ];
+    let n = iterations(1500);
+    let results = fuzz("withdrawals", 11, &seeds, n, |input| {
+        let Ok(text) = std::str::from_utf8(input) else {
+            return Ok(false); // the CLI refuses a file that is not UTF-8 before parsing
+        };
+        match hifu::hub::parse_pseudonym_list(text) {
+            Ok(list) if list.iter().all(|p| p.len() == 64) => Ok(true),
+            Ok(_) => Err("accepted a pseudonym that is not 64 characters".into()),
+            Err(e) => typed(e.code(), e.to_string()),
+        }
+    });
+    assert_both_ways("withdrawals", results, n);
+    fuzz("split", 12, &[b"80,10,10".to_vec(), b"70, 15, 15".to_vec()], iterations(500), |input| {
+        let Ok(text) = std::str::from_utf8(input) else {
+            return Ok(false);
+        };
+        match hifu::hub::SplitFractions::parse(text) {
+            Ok(f) if u16::from(f.train) + u16::from(f.validation) <= 100 => Ok(true),
+            Ok(_) => Err("accepted fractions over 100".into()),
+            Err(e) => typed(e.code(), e.to_string()),
+        }
+    });
+}
+
 /// The key files a site configuration carries (the page's `site.conf` and the CLI's
 /// `--site-key` / `--hub-key` files hold these blocks).
 #[test]

@@ -423,6 +423,37 @@ fn bad_bundles_wrong_keys_and_foreign_folders_change_nothing() {
     hub.verify();
 }
 
+/// A disk that fills up mid-ingest: simulated with a file-size limit (`ulimit -f`), under which
+/// writing the one large photo fails as a full disk does. The bundle is refused and the files
+/// already written for it are removed.
+#[test]
+fn a_disk_that_fills_up_during_an_ingest_changes_nothing() {
+    let hub = Hub::new();
+    let mut items: Vec<Item> = photos(6).into_iter().enumerate().map(|(i, p)| (i as u32, "naevus", p)).collect();
+    let path = std::fs::read_dir(common::shared().join("data/clinical/mednode/melanoma")).unwrap().next().unwrap().unwrap().path();
+    let large = image::open(path).unwrap().to_rgb8();
+    let large = image::imageops::resize(&large, 1400, 1050, image::imageops::FilterType::Triangle);
+    let large = encode(&large, 97);
+    assert!(large.len() > 150_000, "{}", large.len());
+    items.insert(3, (9, "melanoma", large));
+    let bundle = hub.write("big.hifu", &bundle(&hub.key, "SITE-A", "1", &items, 3));
+    let store = hub.root.join("store");
+    let key = hub.root.join("keys/hub.key");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 120; exec '{}' hub ingest --store '{}' --key '{}' '{}'",
+        env!("CARGO_BIN_EXE_hifu"), p(&store), p(&key), p(&bundle)
+    );
+    let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("disk is full") && stderr.contains("nothing changed"), "{stderr}");
+    assert_eq!(hub.status()["total_photos"], 0);
+    assert_eq!(hub.object_files(), 0, "the photos written before the failure are gone");
+    hub.verify();
+    hub.ingest(&bundle);
+    assert_eq!(hub.status()["total_photos"], 7);
+}
+
 #[test]
 fn killing_an_ingest_at_any_point_leaves_the_store_as_before_or_as_after() {
     let photos = photos(70);

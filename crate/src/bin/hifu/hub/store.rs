@@ -57,9 +57,10 @@ impl<T> OrFail<T> for Result<T, rusqlite::Error> {
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Failure {
-    if e.raw_os_error() == Some(28) {
+    // ENOSPC, EFBIG (a file-size limit), EDQUOT: no room for this write.
+    if matches!(e.raw_os_error(), Some(28 | 27 | 122)) {
         return Failure::Data(format!(
-            "the disk is full while writing {}: free space and run the command again (nothing was added)",
+            "the disk is full (or a size quota was reached) while writing {}: free space and run the command again",
             path.display()
         ));
     }
