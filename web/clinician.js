@@ -325,7 +325,7 @@ export function mountClinician(root, host, langHost = host) {
     downloadUrl = URL.createObjectURL(clean);
     const stem = file.name.replace(/\.[^.]*$/, "") || "photo";
     $("download").href = downloadUrl;
-    $("download").download = `${stem}-clean.${result.mime === "image/png" ? "png" : "jpg"}`;
+    $("download").download = `${stem}-clean.${result.extension}`;
     const beforeShown = await draw($("before"), file);
     $("before-unavailable").hidden = Boolean(beforeShown);
     const size = await draw($("after"), clean, result.report.faces ?? []);

@@ -24,6 +24,7 @@
 #![deny(unsafe_code)]
 
 pub mod container;
+pub mod contribute;
 pub mod decode;
 pub mod encode;
 pub mod error;
@@ -43,8 +44,8 @@ pub mod wasm;
 
 pub use decode::{Colour, Format, Limits, Pixels};
 pub use error::Error;
-pub use report::{Category, Inventory, OutputKind, Report, Status};
+pub use report::{Category, GateReason, Inventory, OutputKind, Report, Status};
 pub use scrub::{
-    inspect, scrub, scrub_with, NoPixelStep, OutputFormat, PixelStep, ScrubOptions, Scrubbed,
+    inspect, scrub_with, scrub_without_faces, NoPixelStep, OutputFormat, PixelStep, ScrubOptions, Scrubbed,
     StepOutcome,
 };

@@ -80,9 +80,36 @@ pub struct ReviewFlag {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gate {
     pub excluded: bool,
-    /// Why, when excluded (e.g. `"full_face"`).
+    /// Why it excluded the photo, or what it let through on the operator's say-so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<GateReason>,
+}
+
+/// What the gate saw. Serialised in snake case (`"full_face"`), as the reports have always said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateReason {
+    /// A whole face: the photo is excluded.
+    FullFace,
+    /// A whole face, kept because the operator allowed full faces (the face is painted over).
+    FullFaceAllowed,
+}
+
+impl GateReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateReason::FullFace => "full_face",
+            GateReason::FullFaceAllowed => "full_face_allowed",
+        }
+    }
+}
+
+/// Reads as its report string, so callers can compare with `"full_face"`.
+impl std::ops::Deref for GateReason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 /// The per-photo report. Fields that do not apply (everything but `status` and `error` on a

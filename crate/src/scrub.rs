@@ -97,8 +97,8 @@ impl PixelStep for NoPixelStep {
 /// Scrubs one photo: the output carries no metadata, upright sRGB pixels, and the report says
 /// what was removed and how the output was made. Same input and options → same bytes.
 ///
-/// This runs NO face step. The CLI and the browser default to [`scrub_with`] and a
-/// [`crate::face::FaceStep`], which fails closed; call `scrub` only where the operator has
+/// This runs NO face step, as its name says: the CLI and the browser default to [`scrub_with`]
+/// and a [`crate::face::FaceStep`], which fails closed. Call this only where the operator has
 /// explicitly turned face detection off (or the photo is known to hold none, as in tests).
 ///
 /// `input` belongs to the caller, who zeroizes it when done (the CLI and the wasm bindings do).
@@ -106,11 +106,11 @@ impl PixelStep for NoPixelStep {
 /// and sRGB copies) is zeroized before this returns. Not wiped, only freed: the decoders'
 /// internal scratch (the `image` JPEG decoder's copy of the compressed input, zune-jpeg's
 /// component planes, the PNG decoder's row buffers) and the encoders' working buffers.
-pub fn scrub(input: &[u8], options: &ScrubOptions) -> Result<Scrubbed, Error> {
+pub fn scrub_without_faces(input: &[u8], options: &ScrubOptions) -> Result<Scrubbed, Error> {
     scrub_with(input, options, &mut NoPixelStep)
 }
 
-/// [`scrub`] with a pixel step (face detection and redaction) run on the upright sRGB pixels.
+/// [`scrub_without_faces`] with a pixel step (face detection and redaction) run on the upright sRGB pixels.
 pub fn scrub_with(
     input: &[u8],
     options: &ScrubOptions,
@@ -143,14 +143,13 @@ fn scrub_parsed(
     }
     // Otherwise pixels are decoded, even for the lossless path: the face step needs them, and
     // decoding proves the file is a whole, valid image.
-    let pixels = decode::decode(input, format, &options.limits)?;
-    let orientation = if (1..=8).contains(&parsed.orientation) {
-        parsed.orientation
-    } else {
-        1
-    };
-    let pixels = decode::orient(pixels, orientation);
-    let (mut pixels, colour) = decode::to_srgb(pixels, parsed.icc_profile.as_deref());
+    let (mut pixels, orientation, colour) = decode::upright(
+        input,
+        format,
+        parsed.orientation,
+        parsed.icc_profile.as_deref(),
+        &options.limits,
+    )?;
 
     let outcome = step.run(&mut pixels)?;
 
@@ -270,6 +269,7 @@ fn metadata_only(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use super::scrub_without_faces as scrub;
     use crate::container::Inventory;
 
     fn jpeg(width: u32, height: u32) -> Vec<u8> {
@@ -328,7 +328,7 @@ mod tests {
                     faces: Vec::new(),
                     gate: Some(Gate {
                         excluded: self.0,
-                        reason: self.0.then(|| "full_face".into()),
+                        reason: self.0.then_some(crate::report::GateReason::FullFace),
                     }),
                     review: Vec::new(),
                 })

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fixture, noise, png_chunk, png_raw, Meta};
-use hifu::{inspect, scrub, Limits, ScrubOptions};
+use hifu::{inspect, scrub_without_faces as scrub, Limits, ScrubOptions};
 
 fn code(input: &[u8]) -> String {
     code_with(input, &ScrubOptions::default())

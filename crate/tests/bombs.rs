@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use hifu::record::{import_records, OptOut, MAX_FILE_BYTES, MAX_LINE_BYTES};
 use hifu::seal::{generate_hub_keypair, SealError, Sealer};
-use hifu::{inspect, scrub, Limits, ScrubOptions};
+use hifu::{inspect, scrub_without_faces as scrub, Limits, ScrubOptions};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 

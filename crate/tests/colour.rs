@@ -6,7 +6,7 @@
 mod common;
 
 use common::{decode, Meta};
-use hifu::{scrub, Category, Colour, OutputFormat, OutputKind, ScrubOptions};
+use hifu::{scrub_without_faces as scrub, Category, Colour, OutputFormat, OutputKind, ScrubOptions};
 use image::{Rgb, RgbImage};
 use moxcms::ColorProfile;
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{decode, exif_orientation, Meta};
-use hifu::{scrub, Colour, OutputFormat, OutputKind, ScrubOptions};
+use hifu::{scrub_without_faces as scrub, Colour, OutputFormat, OutputKind, ScrubOptions};
 
 fn twice(input: &[u8], options: &ScrubOptions) -> hifu::Scrubbed {
     let a = scrub(input, options).unwrap();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{decode, fixture, png_raw, Meta};
-use hifu::{scrub, Format, OutputFormat, OutputKind, ScrubOptions, Status};
+use hifu::{scrub_without_faces as scrub, Format, OutputFormat, OutputKind, ScrubOptions, Status};
 use image::{DynamicImage, ImageBuffer, Rgb, RgbImage, Rgba};
 
 /// Forces PNG output so the decoded pixels reach the test unchanged.

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use hifu::decode::Limits;
 use hifu::record::{deidentify, import_records, OptOut, Policy, SiteKey};
 use hifu::seal::{generate_hub_keypair, open_all, HubPrivateKey, HubPublicKey, Manifest, Sealer};
-use hifu::{inspect, scrub, ScrubOptions};
+use hifu::{inspect, scrub_without_faces as scrub, ScrubOptions};
 use metadata_fixtures::*;
 use mutator::Mutator;
 use rand_chacha::rand_core::SeedableRng;

@@ -8,7 +8,7 @@ mod metadata_fixtures;
 
 use hifu::container::{self, Category, Category::*};
 use hifu::decode::Format;
-use hifu::{scrub, OutputFormat, OutputKind, ScrubOptions, Status};
+use hifu::{scrub_without_faces as scrub, OutputFormat, OutputKind, ScrubOptions, Status};
 use metadata_fixtures::*;
 
 /// Scrubs `input` with each output format and checks the output three ways: exiftool finds

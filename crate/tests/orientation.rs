@@ -4,7 +4,7 @@
 mod common;
 
 use common::{asymmetric, decode, diff, exif_orientation, Meta};
-use hifu::{scrub, Category, OutputKind, ScrubOptions};
+use hifu::{scrub_without_faces as scrub, Category, OutputKind, ScrubOptions};
 use image::{metadata::Orientation, DynamicImage, RgbImage};
 
 /// The stored pixels a camera writes for `upright` when it tags them with `value`: the inverse

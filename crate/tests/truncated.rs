@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{fixture, Meta};
-use hifu::{scrub, ScrubOptions};
+use hifu::{scrub_without_faces as scrub, ScrubOptions};
 use image::DynamicImage;
 
 fn encoded(format: image::ImageFormat) -> Vec<u8> {

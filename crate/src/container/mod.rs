@@ -29,6 +29,27 @@ pub struct Parsed {
     pub jpeg_frame: Option<JpegFrame>,
 }
 
+impl Parsed {
+    /// The result of a chunked container (PNG, WebP): bytes after the last chunk are trailing
+    /// data, a metadata category of their own, since anything can hide there.
+    pub(crate) fn from_chunks(
+        mut categories: std::collections::BTreeSet<inventory::Category>,
+        trailing: &[u8],
+        orientation: Option<u8>,
+        icc_profile: Option<Vec<u8>>,
+    ) -> Parsed {
+        if !trailing.is_empty() {
+            categories.insert(inventory::Category::TrailingData);
+        }
+        Parsed {
+            inventory: categories.into(),
+            orientation: orientation.unwrap_or(1),
+            icc_profile,
+            jpeg_frame: None,
+        }
+    }
+}
+
 /// What a JPEG frame header (SOFn) says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JpegFrame {

@@ -84,15 +84,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, ContainerError> {
         };
         categories.insert(category);
     }
-    if !trailing.is_empty() {
-        categories.insert(Category::TrailingData);
-    }
-    Ok(Parsed {
-        inventory: categories.into(),
-        orientation: orientation.unwrap_or(1),
-        icc_profile,
-        jpeg_frame: None,
-    })
+    Ok(Parsed::from_chunks(categories, trailing, orientation, icc_profile))
 }
 
 /// Text chunks start with a Latin-1 keyword ended by NUL; the keyword says what the text is.

@@ -7,6 +7,7 @@ pub mod orient;
 pub mod pixels;
 pub mod read;
 pub mod sniff;
+mod upright;
 
 pub use colour::{to_srgb, Colour};
 pub use limits::Limits;
@@ -14,6 +15,7 @@ pub use orient::orient;
 pub use pixels::Pixels;
 pub use read::{decode, dimensions};
 pub use sniff::{sniff, Format};
+pub use upright::upright;
 
 const READABLE: &str = "JPEG, PNG, WebP, TIFF";
 

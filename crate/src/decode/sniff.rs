@@ -24,6 +24,24 @@ impl Format {
             Format::Heif => "image/heif",
         }
     }
+
+    /// The usual file extension (what clean copies and bundle entries are named with).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::Webp => "webp",
+            Format::Tiff => "tif",
+            Format::Heif => "heic",
+        }
+    }
+
+    /// The format of a MIME type this table names; `None` for any other.
+    pub fn from_mime(mime: &str) -> Option<Format> {
+        [Format::Jpeg, Format::Png, Format::Webp, Format::Tiff, Format::Heif]
+            .into_iter()
+            .find(|f| f.mime() == mime)
+    }
 }
 
 /// The format the bytes say they are, or `None` when no known signature matches.

@@ -17,7 +17,7 @@ use super::gate::{eye_band, eyes_in_frame, kind, FaceKind, GateConfig};
 use super::{Detection, Detector, Face, FaceError, FaceWeights};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
-use crate::report::{FaceEntry, Gate, Redacted, ReviewFlag};
+use crate::report::{FaceEntry, Gate, GateReason, Redacted, ReviewFlag};
 use crate::scrub::{PixelStep, StepOutcome};
 use crate::Error;
 
@@ -46,8 +46,6 @@ impl Default for FaceOptions {
     }
 }
 
-/// The reason the gate gives for a full-face portrait.
-pub const FULL_FACE: &str = "full_face";
 /// The review flag of a facial close-up whose eyes were barred.
 pub const PARTIAL_FACE: &str = "partial_face";
 /// The review flag of a photo that may show part of a face no box was found for (the
@@ -176,7 +174,7 @@ impl PixelStep for FaceStep {
                 faces: faces.iter().map(|f| entry(f, Redacted::None)).collect(),
                 gate: Some(Gate {
                     excluded: true,
-                    reason: Some(FULL_FACE.into()),
+                    reason: Some(GateReason::FullFace),
                 }),
                 review: Vec::new(),
             });
@@ -256,7 +254,7 @@ impl PixelStep for FaceStep {
             faces: entries,
             gate: Some(Gate {
                 excluded: false,
-                reason: full_face.then(|| "full_face_allowed".into()),
+                reason: full_face.then_some(GateReason::FullFaceAllowed),
             }),
             review,
         })

@@ -140,13 +140,8 @@ impl Manifest {
     }
 }
 
-/// File extension for an image MIME type (the bundle names images by number, not by origin).
+/// File extension for an image MIME type (the bundle names images by number, not by origin);
+/// `bin` for a type hifu does not write.
 pub fn extension_for_mime(mime: &str) -> &'static str {
-    match mime {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "image/tiff" => "tif",
-        _ => "bin",
-    }
+    crate::decode::Format::from_mime(mime).map_or("bin", crate::decode::Format::extension)
 }

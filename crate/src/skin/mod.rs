@@ -91,17 +91,16 @@ pub fn classify_bytes(
     Ok(classify(&pixels, model)?)
 }
 
-/// The scrub core's decode path: identify → container (orientation, ICC) → decode → orient →
-/// sRGB.
+/// identify → container (orientation, ICC) → [`decode::upright`], as scrubbing does.
 pub fn upright_pixels(bytes: &[u8], limits: &Limits) -> Result<Pixels, crate::Error> {
     let format = decode::identify(bytes, limits)?;
     let parsed = crate::container::parse(bytes, format)?;
-    let pixels = decode::decode(bytes, format, limits)?;
-    let orientation = if (1..=8).contains(&parsed.orientation) {
-        parsed.orientation
-    } else {
-        1
-    };
-    let pixels = decode::orient(pixels, orientation);
-    Ok(decode::to_srgb(pixels, parsed.icc_profile.as_deref()).0)
+    let (pixels, _, _) = decode::upright(
+        bytes,
+        format,
+        parsed.orientation,
+        parsed.icc_profile.as_deref(),
+        limits,
+    )?;
+    Ok(pixels)
 }

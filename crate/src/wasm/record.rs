@@ -4,9 +4,8 @@
 //! The page then scrubs each linked photo and hands it to a `Sealer` (see `seal.rs`).
 
 use super::js::{browser_rng, hifu_error};
-use crate::record::{
-    deidentify as deidentify_record, import_records, link_photos, OptOut, Policy, SiteKey,
-};
+use crate::contribute::plan;
+use crate::record::{OptOut, Policy, SiteKey};
 use js_sys::{Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -50,24 +49,6 @@ struct Options {
     policy: Policy,
 }
 
-#[derive(Serialize)]
-struct Link {
-    photo: String,
-    row: u64,
-    record: crate::record::DeidentifiedRecord,
-}
-
-#[derive(Serialize)]
-struct Output {
-    summary: crate::record::ImportSummary,
-    row_errors: Vec<crate::record::RowError>,
-    photos_excluded_opt_out: usize,
-    links: Vec<Link>,
-    unmatched_photos: Vec<String>,
-    unmatched_rows: Vec<u64>,
-    conflicts: Vec<(String, Vec<u64>)>,
-}
-
 /// Plans a contribution. Throws a `HifuError` for whole-file problems; row problems come back
 /// in `row_errors`.
 #[wasm_bindgen(unchecked_return_type = "DeidentifyResult")]
@@ -98,44 +79,12 @@ pub fn deidentify(
         _ => (Options::default(), None),
     };
     let core = |e: crate::record::RecordError| hifu_error(e.code(), &e.to_string());
-    options.policy.validate().map_err(core)?;
     let key = SiteKey::from_text(site_key).map_err(core)?;
     let opt_out = match &opt_out_bytes {
         Some(bytes) => OptOut::from_csv(bytes).map_err(core)?,
         None => OptOut::none(),
     };
-    let import = import_records(&records.to_vec(), &opt_out).map_err(core)?;
-    let (excluded, candidates): (Vec<String>, Vec<String>) =
-        photo_names.into_iter().partition(|photo| {
-            let lower = photo.to_lowercase();
-            opt_out.names_photo(photo)
-                || import
-                    .excluded_file_names
-                    .iter()
-                    .any(|n| n.to_lowercase() == lower)
-        });
-    let linking = link_photos(&import.records, &candidates);
-    let links = linking
-        .links
-        .iter()
-        .filter_map(|link| {
-            let record = import.records.get(link.record)?;
-            Some(Link {
-                photo: link.photo.clone(),
-                row: record.row,
-                record: deidentify_record(record, &options.policy, &key),
-            })
-        })
-        .collect();
-    let output = Output {
-        summary: import.summary,
-        row_errors: import.errors,
-        photos_excluded_opt_out: excluded.len(),
-        links,
-        unmatched_photos: linking.unmatched_photos,
-        unmatched_rows: linking.unmatched_rows,
-        conflicts: linking.conflicts,
-    };
+    let output = plan(&records.to_vec(), &opt_out, photo_names, &options.policy, &key).map_err(core)?;
     output
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| {

@@ -122,6 +122,8 @@ export interface ScrubResult {
   image: Uint8Array;
   /** "image/jpeg" or "image/png" ("" when excluded). */
   mime: string;
+  /** The file extension for `mime` ("jpg" or "png"; "" when excluded). */
+  extension: string;
   report: Report;
 }
 

@@ -153,6 +153,8 @@ fn run_scrub(
     let image = Uint8Array::from(scrubbed.image.as_slice());
     set(&result, "image", &image)?;
     set(&result, "mime", &JsValue::from_str(scrubbed.mime))?;
+    let extension = crate::Format::from_mime(scrubbed.mime).map_or("", crate::Format::extension);
+    set(&result, "extension", &JsValue::from_str(extension))?;
     set(&result, "report", &report)?;
     Ok(result.into())
 }

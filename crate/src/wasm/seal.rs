@@ -4,11 +4,9 @@
 //! and the final chunk. Randomness comes from the browser (Web Crypto, via getrandom).
 
 use super::js::{browser_rng, hifu_error};
+use crate::contribute::BundleWriter;
 use crate::record::{DeidentifiedRecord, Policy};
-use crate::seal::{
-    extension_for_mime, sha256_hex, HubPublicKey, Manifest, ManifestItem, ScrubSummary,
-    DEFAULT_CHUNK_SIZE, MANIFEST_ENTRY,
-};
+use crate::seal::{HubPublicKey, ScrubSummary, DEFAULT_CHUNK_SIZE};
 use crate::Report;
 use js_sys::Uint8Array;
 use serde::Deserialize;
@@ -41,8 +39,8 @@ struct Options {
 /// Seals a contribution bundle to the hub's public key.
 #[wasm_bindgen(js_name = Sealer)]
 pub struct JsSealer {
-    inner: Option<crate::seal::Sealer>,
-    manifest: Manifest,
+    inner: Option<BundleWriter>,
+    added: usize,
 }
 
 #[wasm_bindgen(js_class = Sealer)]
@@ -69,20 +67,18 @@ impl JsSealer {
             .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         let hub = HubPublicKey::from_text(hub_key).map_err(seal_error)?;
         let mut rng = browser_rng()?;
-        let sealer = crate::seal::Sealer::new(
+        let writer = BundleWriter::new(
             &hub,
+            options.site_code.as_deref().unwrap_or("unspecified"),
+            options.batch,
+            options.policy,
             options.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE),
             &mut rng,
         )
         .map_err(seal_error)?;
-        let mut manifest = Manifest::new(
-            options.site_code.as_deref().unwrap_or("unspecified"),
-            options.policy,
-        );
-        manifest.batch = options.batch;
         Ok(JsSealer {
-            inner: Some(sealer),
-            manifest,
+            inner: Some(writer),
+            added: 0,
         })
     }
 
@@ -108,43 +104,32 @@ impl JsSealer {
                 &format!("The report is not a scrub report ({e})"),
             )
         })?;
-        let sealer = self.inner.as_mut().ok_or_else(finished)?;
+        let writer = self.inner.as_mut().ok_or_else(finished)?;
         let image = Zeroizing::new(image.to_vec());
-        let number = self.manifest.items.len() + 1;
-        let name = format!("images/{number:05}.{}", extension_for_mime(mime));
-        sealer.push_entry(&name, &image).map_err(seal_error)?;
-        self.manifest.items.push(ManifestItem {
-            image: name,
-            sha256: sha256_hex(&image),
-            mime: mime.to_owned(),
-            record,
-            scrub: ScrubSummary::from_report(&report),
-        });
-        Ok(Uint8Array::from(sealer.take_output().as_slice()))
+        writer
+            .add(&image, mime, record, ScrubSummary::from_report(&report))
+            .map_err(seal_error)?;
+        self.added += 1;
+        Ok(Uint8Array::from(writer.take_output().as_slice()))
     }
 
     /// Sealed bytes not yet taken (the header, right after construction).
     #[wasm_bindgen(js_name = takeOutput)]
     pub fn take_output(&mut self) -> Result<Uint8Array, JsValue> {
-        let sealer = self.inner.as_mut().ok_or_else(finished)?;
-        Ok(Uint8Array::from(sealer.take_output().as_slice()))
+        let writer = self.inner.as_mut().ok_or_else(finished)?;
+        Ok(Uint8Array::from(writer.take_output().as_slice()))
     }
 
     /// Number of photos added so far.
     #[wasm_bindgen(getter)]
     pub fn items(&self) -> usize {
-        self.manifest.items.len()
+        self.added
     }
 
     /// Seals the manifest and the final chunk; returns the last bytes of the bundle.
     pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
-        let mut sealer = self.inner.take().ok_or_else(finished)?;
-        let json = Zeroizing::new(self.manifest.to_json().map_err(seal_error)?);
-        sealer
-            .push_entry(MANIFEST_ENTRY, &json)
-            .map_err(seal_error)?;
-        let mut out = sealer.take_output();
-        out.extend(sealer.finish().map_err(seal_error)?);
+        let writer = self.inner.take().ok_or_else(finished)?;
+        let out = writer.finish().map_err(seal_error)?;
         Ok(Uint8Array::from(out.as_slice()))
     }
 }

@@ -72,21 +72,7 @@ fn open(bundle: &Path, key: &Path, out: Option<&Path>) -> Result<Manifest, Failu
     // Opened entries go to DIR.partial first; only a fully verified bundle becomes DIR.
     let staging = match out {
         Some(out) => {
-            if out.exists() {
-                return Err(Failure::Usage(format!(
-                    "{} already exists: pick a new folder",
-                    out.display()
-                )));
-            }
-            let mut staging = out.as_os_str().to_owned();
-            staging.push(".partial");
-            let staging = PathBuf::from(staging);
-            if staging.exists() {
-                return Err(Failure::Usage(format!(
-                    "{} exists (left by an earlier run?): remove it",
-                    staging.display()
-                )));
-            }
+            let staging = super::keys::staging_folder(out).map_err(Failure::Usage)?;
             std::fs::create_dir_all(staging.join("images"))
                 .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", staging.display())))?;
             Some(staging)

@@ -4,13 +4,9 @@
 //! first, the manifest last), so memory holds one photo at a time.
 
 use super::keys::{os_rng, read_key_text, write_new_file};
-use hifu::record::{
-    deidentify, import_records, link_photos, Import, OptOut, Policy, RowError, SiteKey,
-};
-use hifu::seal::{
-    extension_for_mime, sha256_hex, HubPublicKey, Manifest, ManifestItem, ScrubSummary, Sealer,
-    DEFAULT_CHUNK_SIZE, MANIFEST_ENTRY,
-};
+use hifu::contribute::{plan, BundleWriter};
+use hifu::record::{OptOut, Policy, RowError, SiteKey};
+use hifu::seal::{HubPublicKey, ScrubSummary, DEFAULT_CHUNK_SIZE};
 use hifu::{ScrubOptions, Status};
 use serde::Serialize;
 use std::fs::OpenOptions;
@@ -192,29 +188,29 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         None => OptOut::none(),
     };
     report.opt_out_register_size = opt_out.len();
-    let import =
-        import_records(&read_text_file(&args.records)?, &opt_out).map_err(|e| e.to_string())?;
-    report.records = Some(import.summary.clone());
-    report.row_errors = import.errors.clone();
-
     let (photos, skipped) = list_photos(&args.photos)?;
     report.photos_skipped_bad_name = skipped;
     report.photos_found = photos.len() as u64;
-    let (excluded, candidates): (Vec<String>, Vec<String>) = photos
-        .into_iter()
-        .partition(|photo| is_opted_out_photo(photo, &import, &opt_out));
-    report.photos_excluded_opt_out = excluded.len() as u64;
-    drop(excluded);
-
-    let linking = link_photos(&import.records, &candidates);
-    report.photos_linked = linking.links.len() as u64;
-    report.unmatched_photos = linking.unmatched_photos.clone();
-    report.unmatched_rows = linking.unmatched_rows.clone();
-    report.conflicting_photos = linking.conflicts.clone();
+    let plan = plan(&read_text_file(&args.records)?, &opt_out, photos, &policy, &site_key)
+        .map_err(|e| e.to_string())?;
+    report.records = Some(plan.summary.clone());
+    report.row_errors = plan.row_errors.clone();
+    report.photos_excluded_opt_out = plan.photos_excluded_opt_out as u64;
+    report.photos_linked = plan.links.len() as u64;
+    report.unmatched_photos = plan.unmatched_photos.clone();
+    report.unmatched_rows = plan.unmatched_rows.clone();
+    report.conflicting_photos = plan.conflicts.clone();
 
     let mut rng = os_rng()?;
-    let mut sealer =
-        Sealer::new(&hub_key, DEFAULT_CHUNK_SIZE, &mut rng).map_err(|e| e.to_string())?;
+    let mut bundle = BundleWriter::new(
+        &hub_key,
+        &args.site_code,
+        args.batch.clone(),
+        policy.clone(),
+        DEFAULT_CHUNK_SIZE,
+        &mut rng,
+    )
+    .map_err(|e| e.to_string())?;
     let mut staging_name = args.out.as_os_str().to_owned();
     staging_name.push(".partial");
     let staging = PathBuf::from(staging_name);
@@ -225,21 +221,16 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
     let result = (|| -> Result<(), String> {
         let write_err = |e: std::io::Error| format!("cannot write {}: {e}", staging.display());
-        out.write_all(&sealer.take_output()).map_err(write_err)?;
-        let mut manifest = Manifest::new(&args.site_code, policy.clone());
-        manifest.batch = args.batch.clone();
+        out.write_all(&bundle.take_output()).map_err(write_err)?;
         let options = ScrubOptions::default();
         let mut faces = args.faces.step()?;
-        for link in &linking.links {
-            let Some(record) = import.records.get(link.record) else {
-                continue;
-            };
-            let bytes = Zeroizing::new(read(&args.photos.join(&link.photo))?);
+        for planned in plan.links {
+            let bytes = Zeroizing::new(read(&args.photos.join(&planned.photo))?);
             let scrubbed = match hifu::scrub_with(&bytes, &options, &mut faces) {
                 Ok(scrubbed) => scrubbed,
                 Err(error) => {
                     report.photos_failed.push(PhotoFailure {
-                        photo: link.photo.clone(),
+                        photo: planned.photo.clone(),
                         code: error.code().into(),
                         message: error.to_string(),
                     });
@@ -252,26 +243,13 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
                 continue;
             }
             let image = Zeroizing::new(scrubbed.image);
-            let number = manifest.items.len() + 1;
-            let name = format!("images/{number:05}.{}", extension_for_mime(scrubbed.mime));
-            sealer
-                .push_entry(&name, &image)
+            bundle
+                .add(&image, scrubbed.mime, planned.record, ScrubSummary::from_report(&scrubbed.report))
                 .map_err(|e| e.to_string())?;
-            out.write_all(&sealer.take_output()).map_err(write_err)?;
-            manifest.items.push(ManifestItem {
-                image: name,
-                sha256: sha256_hex(&image),
-                mime: scrubbed.mime.to_owned(),
-                record: deidentify(record, &policy, &site_key),
-                scrub: ScrubSummary::from_report(&scrubbed.report),
-            });
+            out.write_all(&bundle.take_output()).map_err(write_err)?;
             report.photos_contributed += 1;
         }
-        let json = Zeroizing::new(manifest.to_json().map_err(|e| e.to_string())?);
-        sealer
-            .push_entry(MANIFEST_ENTRY, &json)
-            .map_err(|e| e.to_string())?;
-        out.write_all(&sealer.finish().map_err(|e| e.to_string())?)
+        out.write_all(&bundle.finish().map_err(|e| e.to_string())?)
             .map_err(write_err)?;
         out.sync_all().map_err(write_err)?;
         Ok(())
@@ -293,15 +271,6 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
             Err(message)
         }
     }
-}
-
-fn is_opted_out_photo(photo: &str, import: &Import, opt_out: &OptOut) -> bool {
-    let lower = photo.to_lowercase();
-    opt_out.names_photo(photo)
-        || import
-            .excluded_file_names
-            .iter()
-            .any(|name| name.to_lowercase() == lower)
 }
 
 /// A records or opt-out file: at most one byte more than the core reads, so that a huge file

@@ -123,3 +123,21 @@ pub fn read_key_text(path: &Path, what: &str) -> Result<Zeroizing<String>, Strin
         .map(|s| Zeroizing::new(s.to_owned()))
         .map_err(|_| format!("the {what} {} is not a text file", path.display()))
 }
+
+/// `OUT.partial`, for a command that builds the folder OUT there and renames it only when
+/// everything is written: refuses when OUT or a leftover `OUT.partial` exists.
+pub fn staging_folder(out: &Path) -> Result<PathBuf, String> {
+    if out.exists() {
+        return Err(format!("{} already exists: pick a new folder", out.display()));
+    }
+    let mut staging = out.as_os_str().to_owned();
+    staging.push(".partial");
+    let staging = PathBuf::from(staging);
+    if staging.exists() {
+        return Err(format!(
+            "{} exists (left by an earlier run?): remove it",
+            staging.display()
+        ));
+    }
+    Ok(staging)
+}

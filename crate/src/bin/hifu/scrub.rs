@@ -210,12 +210,7 @@ fn output_path(
     mime: &str,
     taken: &mut HashSet<PathBuf>,
 ) -> PathBuf {
-    let ext = match mime {
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "image/tiff" => "tif",
-        _ => "jpg",
-    };
+    let ext = hifu::Format::from_mime(mime).map_or("jpg", hifu::Format::extension);
     let stem = relative
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

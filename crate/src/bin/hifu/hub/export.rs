@@ -10,7 +10,7 @@ use hifu::hub::SplitFractions;
 use hifu::seal::extension_for_mime;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Columns of labels.csv, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -36,18 +36,7 @@ pub struct ExportReport {
 }
 
 pub fn export(store: &mut Store, out: &Path, fractions: SplitFractions) -> Result<ExportReport, Failure> {
-    if out.exists() {
-        return Err(Failure::Usage(format!("{} already exists: pick a new folder", out.display())));
-    }
-    let mut staging = out.as_os_str().to_owned();
-    staging.push(".partial");
-    let staging = PathBuf::from(staging);
-    if staging.exists() {
-        return Err(Failure::Usage(format!(
-            "{} exists (left by an earlier run?): remove it",
-            staging.display()
-        )));
-    }
+    let staging = crate::keys::staging_folder(out).map_err(Failure::Usage)?;
     let result = write(store, &staging, fractions);
     match result {
         Ok(mut report) => {
