@@ -57,6 +57,19 @@ fn planned_photos_become_a_bundle_that_holds_exactly_them_and_no_identifier() {
         sent.push(sha256_hex(&scrubbed.image));
     }
     assert_eq!(writer.items(), 2);
+    // A photo the gate withheld cannot be sealed, whatever the caller forgot to check.
+    let withheld = ScrubSummary {
+        removed: vec![],
+        orientation_applied: None,
+        output_kind: None,
+        faces_redacted: Some(1),
+        gate: Some(hifu::report::Gate { excluded: true, reason: Some(hifu::GateReason::FullFace) }),
+        classifier: None,
+    };
+    let face = common::jpeg(&common::asymmetric(32, 32), 90, common::Meta::default());
+    let refused = writer.add(&face, "image/jpeg", plan.links[0].record.clone(), withheld).unwrap_err();
+    assert_eq!(refused.code(), "seal.withheld");
+    assert_eq!(writer.items(), 2);
     sealed.extend(writer.finish().unwrap());
 
     let entries = open_all(&sealed, &hub).unwrap();

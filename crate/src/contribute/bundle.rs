@@ -32,6 +32,8 @@ impl BundleWriter {
 
     /// Adds one scrubbed photo with its de-identified record. Photos are named by number
     /// (`images/00001.jpg`): original file names stay at the site, as they often carry IDs.
+    /// A photo the gate excluded, or one without a clean copy, is refused: whatever the caller
+    /// forgot to check, it cannot reach the bundle.
     pub fn add(
         &mut self,
         image: &[u8],
@@ -39,6 +41,9 @@ impl BundleWriter {
         record: DeidentifiedRecord,
         scrub: ScrubSummary,
     ) -> Result<(), SealError> {
+        if image.is_empty() || mime.is_empty() || scrub.gate.as_ref().is_some_and(|g| g.excluded) {
+            return Err(SealError::Withheld);
+        }
         let number = self.manifest.items.len() + 1;
         let name = format!("images/{number:05}.{}", extension_for_mime(mime));
         self.sealer.push_entry(&name, image)?;

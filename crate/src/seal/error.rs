@@ -35,6 +35,8 @@ pub enum SealError {
     SealFailed,
     #[error("The manifest could not be written as JSON: this is a bug in hifu")]
     Manifest,
+    #[error("This photo was withheld by the identifiable-photo gate (or has no clean copy) and cannot be sealed: leave it out of the bundle")]
+    Withheld,
 }
 
 impl SealError {
@@ -57,6 +59,7 @@ impl SealError {
             SealError::BadKey(_) => "seal.bad_key",
             SealError::SealFailed => "seal.seal_failed",
             SealError::Manifest => "seal.manifest",
+            SealError::Withheld => "seal.withheld",
         }
     }
 }
