@@ -8,7 +8,7 @@ mod common;
 mod metadata_fixtures;
 
 use hifu::{
-    scrub, scrub_with, Colour, Error, OutputFormat, OutputKind, PixelStep, Pixels, ScrubOptions,
+    scrub_with, scrub_without_faces as scrub, Colour, Error, OutputFormat, OutputKind, PixelStep, Pixels, ScrubOptions,
     StepOutcome,
 };
 use metadata_fixtures::*;
