@@ -1,6 +1,8 @@
 // Browser half of scripts/bench (bench_contribute): the contributor page on N camera-sized
 // photos, to show memory stays bounded as the batch grows (issue: 2,000 photos of 12 MP).
-//   node scripts/lib/bench_contribute.mjs PHOTO.jpg N
+//   node scripts/lib/bench_contribute.mjs PHOTO.jpg N [WORKERS]
+// WORKERS pins the page's worker pool (it sizes the pool from navigator.hardwareConcurrency,
+// which the bench then reports as that number), for the 1-worker vs 2-worker comparison.
 // PHOTO.jpg (a 12 MP JPEG, e.g. from `bench_browser.mjs make-jpeg`) is copied N times under
 // distinct names; records and keys are made with the real `hifu` ($HIFU_BIN). The bundle is
 // streamed to the origin-private file system (standing in for the save dialog, which cannot
@@ -11,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { launchBrowser, startServer, writeSiteConfig } from "../../tests/e2e/serve.mjs";
 
-const [photo, count = "40"] = process.argv.slice(2);
+const [photo, count = "40", pinnedWorkers] = process.argv.slice(2);
 const n = Number(count);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hifu-bench-contribute-"));
 
@@ -45,6 +47,9 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage();
+  if (pinnedWorkers) {
+    await page.addInitScript((w) => Object.defineProperty(Navigator.prototype, "hardwareConcurrency", { get: () => w }), Number(pinnedWorkers));
+  }
   await page.addInitScript(() => {
     window.showSaveFilePicker = async () => (await navigator.storage.getDirectory()).getFileHandle("bench.hifu", { create: true });
   });
