@@ -4,7 +4,8 @@
 // what comes back is the clean copy (a Blob), its report and the classifier's verdict.
 import * as hifu from "./hifu.js";
 
-const ready = hifu.init();
+// The contributor page also checks for tattoos: a flagged photo waits for the reviewer.
+const ready = hifu.init({ tattooCheck: true });
 const THUMB = 160;
 
 async function thumbnail(blob) {

@@ -59,6 +59,7 @@ function flagsOf(item) {
     faces: ok && (item.report?.faces ?? []).some((f) => (f.redacted ?? "box") === "box"),
     partial_face: ok && (item.report?.review ?? []).some((r) => r.kind === "partial_face"),
     face_part: ok && (item.report?.review ?? []).some((r) => r.kind === "face_part"),
+    tattoo: ok && (item.report?.review ?? []).some((r) => r.kind === "tattoo"),
     full_face: item.status === "excluded",
     unmatched: item.status === "unmatched" || item.status === "conflict",
     abstained: ok && (decision === "not_sure" || decision === "not_skin"),
@@ -70,7 +71,7 @@ function flagsOf(item) {
 const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
-  return f.faces || f.partial_face || f.face_part || f.abstained;
+  return f.faces || f.partial_face || f.face_part || f.tattoo || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
 const included = (item) => item.status === "ok" && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
@@ -138,6 +139,7 @@ function tagList(item) {
   if (f.faces) tags.push(t("f_faces"));
   if (f.partial_face) tags.push(t("f_partial_face"));
   if (f.face_part) tags.push(t("f_face_part"));
+  if (f.tattoo) tags.push(t("f_tattoo"));
   if (f.full_face) tags.push(t("f_full_face"));
   if (item.status === "unmatched") tags.push(t("f_unmatched"));
   if (item.status === "conflict") tags.push(t("f_conflict", { rows: (item.rows ?? []).join(", ") }));

@@ -20,6 +20,12 @@ export interface InitOptions {
   modelBase?: string | URL;
   /** Folder with the face detector weights, yunet_n.safetensors and centerface.safetensors (default: models/face/ next to hifu.js). */
   faceModelBase?: string | URL;
+  /**
+   * Also check every scrubbed photo for a tattoo (adds a `tattoo` entry to `report.review`):
+   * loads models/skin/ and models/tattoo/tattoo.json. If they do not load, `scrub` throws
+   * `tattoo.model_missing` (fail closed). The contributor page turns it on.
+   */
+  tattooCheck?: boolean;
 }
 
 /** Loads the wasm once; later calls return the same promise. */

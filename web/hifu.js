@@ -16,8 +16,14 @@ let faceDetector = null;
 let faceError = null;
 let classifierPromise = null;
 let classifierBase = null;
+/** Set when `init({ tattooCheck: true })` was asked for and the check did not load. */
+let tattooError = null;
 
-/** Loads the wasm once. `wasmUrl` / `modelBase` override where the files are fetched from. */
+/**
+ * Loads the wasm once. `wasmUrl` / `modelBase` override where the files are fetched from.
+ * `tattooCheck: true` adds the tattoo check to every `scrub` (models/skin/ and
+ * models/tattoo/tattoo.json); if it does not load, `scrub` fails closed with `tattoo.model_missing`.
+ */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
   if (!ready) {
@@ -25,7 +31,11 @@ export function init(options = {}) {
     const faceBase = options.faceModelBase
       ? new URL(options.faceModelBase, globalThis.document?.baseURI ?? self.location.href)
       : new URL("./models/face/", import.meta.url);
-    ready = wasmInit({ module_or_path: url }).then(() => loadFaceDetector(faceBase));
+    const skinBase = classifierBase ?? new URL("./models/skin/", import.meta.url);
+    const tattooBase = new URL("./models/tattoo/", import.meta.url);
+    ready = wasmInit({ module_or_path: url })
+      .then(() => loadFaceDetector(faceBase))
+      .then(() => (options.tattooCheck ? loadTattooCheck(skinBase, tattooBase) : undefined));
     ready.catch(() => {
       ready = null; // let a later call try again
     });
@@ -65,6 +75,25 @@ async function loadFaceDetector(base) {
   }
 }
 
+async function loadTattooCheck(skinBase, tattooBase) {
+  tattooError = null;
+  if (!faceDetector) return; // scrub already fails closed on the face detector
+  try {
+    const [weights, calibration, labels, head] = await Promise.all([
+      fetchModelFile(skinBase, "skin.safetensors", "bytes"),
+      fetchModelFile(skinBase, "calibration.json", "text"),
+      fetchModelFile(skinBase, "labels.json", "text"),
+      fetchModelFile(tattooBase, "tattoo.json", "text"),
+    ]);
+    faceDetector.setTattooCheck(weights, calibration, labels, head);
+  } catch (error) {
+    tattooError = hifuError(
+      "tattoo.model_missing",
+      `The tattoo check cannot run, so no photo is scrubbed: models/skin/ or models/tattoo/tattoo.json did not load (${error.message}). Ask IT to reinstall them.`,
+    );
+  }
+}
+
 /** Whether the face detector loaded (scrub redacts faces); false means scrub fails closed. */
 export function hasFaceDetector() {
   return faceDetector !== null;
@@ -77,6 +106,7 @@ export function hasFaceDetector() {
  */
 export function scrub(bytes, options) {
   requireReady();
+  if (tattooError) throw tattooError;
   if (faceDetector) return faceDetector.scrub(bytes, options);
   if (options?.face?.detect === false) return wasm.scrub(bytes, options);
   if (faceError) throw faceError;

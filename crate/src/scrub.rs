@@ -80,7 +80,35 @@ pub struct StepOutcome {
     pub review: Vec<ReviewFlag>,
 }
 
-/// A step that changes nothing: what [`scrub`] runs, for callers that decided to skip faces.
+/// Runs several steps in order on the same pixels (the face step first, then the checks that
+/// look at the redacted photo) and merges what they found. A step that excludes the photo ends
+/// the chain: nothing after it needs to look.
+pub struct Chain<'a>(pub Vec<&'a mut dyn PixelStep>);
+
+impl PixelStep for Chain<'_> {
+    fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+        let mut merged = StepOutcome::default();
+        for step in self.0.iter_mut() {
+            let outcome = step.run(pixels)?;
+            merged.pixels_changed |= outcome.pixels_changed;
+            merged.faces.extend(outcome.faces);
+            merged.review.extend(outcome.review);
+            if merged.gate.is_none() || outcome.gate.as_ref().is_some_and(|g| g.excluded) {
+                merged.gate = outcome.gate.or(merged.gate);
+            }
+            if merged.gate.as_ref().is_some_and(|g| g.excluded) {
+                break;
+            }
+        }
+        Ok(merged)
+    }
+
+    fn reads_pixels(&self) -> bool {
+        self.0.iter().any(|step| step.reads_pixels())
+    }
+}
+
+/// A step that changes nothing: what [`scrub_without_faces`] runs, for callers that decided to skip faces.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoPixelStep;
 

@@ -20,10 +20,12 @@ pub mod config;
 mod error;
 pub mod model;
 pub mod preprocess;
+pub mod tattoo;
 
 pub use classify::{Abstention, ClassProbability, Classification, Decision, HeatMap};
 pub use config::{Label, SkinConfig};
 pub use error::SkinError;
+pub use tattoo::{TattooHead, TattooStep};
 
 use crate::decode::{self, Limits, Pixels};
 
@@ -55,6 +57,11 @@ impl SkinModel {
             config,
             labels,
         })
+    }
+
+    /// Length of the pooled feature vector (what outside heads such as the tattoo flag read).
+    pub fn feature_len(&self) -> usize {
+        self.net.feature_len()
     }
 
     /// Raw network outputs for already-decoded upright pixels (used by the parity test).

@@ -272,6 +272,28 @@ impl Lite0 {
         run().map_err(SkinError::inference)
     }
 
+    /// Length of the pooled features (the head's input width).
+    pub fn feature_len(&self) -> usize {
+        self.classifier_weight.dims().get(1).copied().unwrap_or(0)
+    }
+
+    /// The activation map of an outside linear head (`weights`, one per pooled feature) over
+    /// the last feature map: how much each cell adds to that head's score.
+    pub fn cam_with(
+        &self,
+        forward: &Forward,
+        weights: &[f32],
+    ) -> Result<(usize, usize, Vec<f32>), SkinError> {
+        let run = || -> candle_core::Result<(usize, usize, Vec<f32>)> {
+            let (c, h, w) = forward.feature_map.dims3()?;
+            let weight = Tensor::from_slice(weights, (1, c, 1, 1), &Device::Cpu)?;
+            let flat = forward.feature_map.reshape((1, c, h, w))?;
+            let cam = conv2d_1x1_no_bias(&flat, &weight)?;
+            Ok((h, w, cam.flatten_all()?.to_vec1()?))
+        };
+        run().map_err(SkinError::inference)
+    }
+
     /// The discriminator's "not a skin photo" score `w · f + b` of `pooled` (higher = less like
     /// a skin photo), or `None` when the weights carry no discriminator.
     pub fn discriminator(&self, pooled: &[f32]) -> Result<Option<f32>, SkinError> {

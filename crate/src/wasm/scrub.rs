@@ -78,6 +78,8 @@ pub struct FaceDetector {
     /// The step for the options of the last call (rebuilt when they change).
     step: FaceStep,
     options: FaceOptions,
+    /// The tattoo check, once `setTattooCheck` was called (the contributor page does).
+    tattoo: Option<crate::skin::TattooStep>,
 }
 
 #[wasm_bindgen]
@@ -99,6 +101,7 @@ impl FaceDetector {
             centerface,
             step,
             options,
+            tattoo: None,
         })
     }
 
@@ -119,7 +122,28 @@ impl FaceDetector {
             self.step = FaceStep::new(Some(weights), options.face.clone(), random_seed());
             self.options = options.face.clone();
         }
-        run_scrub(bytes, &options, &mut self.step)
+        match self.tattoo.as_mut() {
+            Some(tattoo) => run_scrub(bytes, &options, &mut crate::Chain(vec![&mut self.step, tattoo])),
+            None => run_scrub(bytes, &options, &mut self.step),
+        }
+    }
+
+    /// Adds the tattoo check after the face step: every later `scrub` flags a photo that shows
+    /// a tattoo (`report.review`, kind `tattoo`). `weights`, `calibration`, `labels`: the files
+    /// of models/skin/; `tattoo`: models/tattoo/tattoo.json. Throws a `HifuError`.
+    #[wasm_bindgen(js_name = setTattooCheck)]
+    pub fn set_tattoo_check(
+        &mut self,
+        weights: &[u8],
+        calibration: &str,
+        labels: &str,
+        tattoo: &str,
+    ) -> Result<(), JsValue> {
+        let error = |e: crate::skin::SkinError| hifu_error(e.code(), &e.to_string());
+        let model = crate::skin::SkinModel::from_bytes(weights, calibration, labels).map_err(error)?;
+        let head = crate::skin::TattooHead::from_json(tattoo, model.feature_len()).map_err(error)?;
+        self.tattoo = Some(crate::skin::TattooStep::new(model, head));
+        Ok(())
     }
 }
 
@@ -136,7 +160,7 @@ fn random_seed() -> u64 {
 fn run_scrub(
     bytes: &Uint8Array,
     options: &JsScrubOptions,
-    step: &mut FaceStep,
+    step: &mut dyn crate::PixelStep,
 ) -> Result<JsValue, JsValue> {
     let input = Zeroizing::new(bytes.to_vec());
     let scrubbed = crate::scrub_with(&input, &options.core(), step)

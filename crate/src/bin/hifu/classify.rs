@@ -33,11 +33,11 @@ pub struct Args {
 }
 
 /// `models/skin` holding every model file, found as [`crate::models::find`] searches.
-fn find_model_dir() -> Option<PathBuf> {
+pub fn find_model_dir() -> Option<PathBuf> {
     crate::models::find(MODEL_DIR, |dir| FILES.iter().all(|f| dir.join(f).is_file()))
 }
 
-fn load_model(dir: &Path) -> Result<SkinModel, String> {
+pub fn load_model(dir: &Path) -> Result<SkinModel, String> {
     let read = |name: &str| {
         std::fs::read(dir.join(name)).map_err(|e| {
             format!(

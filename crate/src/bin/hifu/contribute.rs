@@ -7,7 +7,7 @@ use super::keys::{os_rng, read_key_text, write_new_file};
 use hifu::contribute::{plan, BundleWriter};
 use hifu::record::{OptOut, Policy, RowError, SiteKey};
 use hifu::seal::{HubPublicKey, ScrubSummary, DEFAULT_CHUNK_SIZE};
-use hifu::{ScrubOptions, Status};
+use hifu::{Chain, PixelStep, ScrubOptions, Status};
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -49,6 +49,13 @@ pub struct Args {
     policy: Option<PathBuf>,
     #[command(flatten)]
     faces: crate::faces::FaceArgs,
+    #[command(flatten)]
+    tattoo: crate::tattoo::TattooArgs,
+    /// Photos a person has looked at and approved although they were flagged (a partial face,
+    /// a possible face part, a tattoo): a text file, one photo file name per line. Every other
+    /// flagged photo is held back and listed in the report.
+    #[arg(long, value_name = "FILE")]
+    approve: Option<PathBuf>,
 }
 
 #[derive(Serialize, Default)]
@@ -65,11 +72,20 @@ struct Report {
     photos_contributed: u64,
     /// Photos the face gate kept back.
     photos_excluded_by_gate: u64,
+    /// Flagged photos not sealed: a person must look at them and list them in `--approve`.
+    photos_held_for_review: Vec<HeldPhoto>,
     photos_failed: Vec<PhotoFailure>,
     unmatched_photos: Vec<String>,
     unmatched_rows: Vec<u64>,
     conflicting_photos: Vec<(String, Vec<u64>)>,
     bundle: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HeldPhoto {
+    photo: String,
+    /// What was flagged: `partial_face`, `face_part`, `tattoo`.
+    kinds: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +113,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(()) => {
             print_summary(&report);
             let some_failed = !report.row_errors.is_empty()
+                || !report.photos_held_for_review.is_empty()
                 || report.photos_skipped_bad_name > 0
                 || !report.photos_failed.is_empty()
                 || !report.conflicting_photos.is_empty();
@@ -134,6 +151,13 @@ fn print_summary(report: &Report) {
         report.photos_excluded_by_gate,
         report.photos_failed.len()
     );
+    for held in &report.photos_held_for_review {
+        eprintln!(
+            "  {}: held for review ({}); look at it and list it in --approve to send it",
+            held.photo,
+            held.kinds.join(", ")
+        );
+    }
     for failure in &report.photos_failed {
         eprintln!(
             "  {}: {} ({})",
@@ -201,6 +225,18 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
     report.unmatched_rows = plan.unmatched_rows.clone();
     report.conflicting_photos = plan.conflicts.clone();
 
+    let approved: std::collections::BTreeSet<String> = match &args.approve {
+        Some(path) => String::from_utf8(read_text_file(path)?)
+            .map_err(|_| format!("{} is not UTF-8 text", path.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect(),
+        None => Default::default(),
+    };
+    // Loaded before any photo is read, so a missing model stops the run rather than a photo.
+    let mut tattoo = args.tattoo.step()?;
     let mut rng = os_rng()?;
     let mut bundle = BundleWriter::new(
         &hub_key,
@@ -226,7 +262,11 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         let mut faces = args.faces.step()?;
         for planned in plan.links {
             let bytes = Zeroizing::new(read(&args.photos.join(&planned.photo))?);
-            let scrubbed = match hifu::scrub_with(&bytes, &options, &mut faces) {
+            let mut steps: Vec<&mut dyn PixelStep> = vec![&mut faces];
+            if let Some(tattoo) = tattoo.as_mut() {
+                steps.push(tattoo);
+            }
+            let scrubbed = match hifu::scrub_with(&bytes, &options, &mut Chain(steps)) {
                 Ok(scrubbed) => scrubbed,
                 Err(error) => {
                     report.photos_failed.push(PhotoFailure {
@@ -240,6 +280,17 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
             drop(bytes);
             if scrubbed.report.status == Status::Excluded {
                 report.photos_excluded_by_gate += 1;
+                continue;
+            }
+            if !scrubbed.report.review.is_empty() && !approved.contains(&planned.photo) {
+                let mut kinds: Vec<String> =
+                    scrubbed.report.review.iter().map(|r| r.kind.clone()).collect();
+                kinds.sort();
+                kinds.dedup();
+                report.photos_held_for_review.push(HeldPhoto {
+                    photo: planned.photo.clone(),
+                    kinds,
+                });
                 continue;
             }
             let image = Zeroizing::new(scrubbed.image);

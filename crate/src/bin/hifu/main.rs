@@ -25,6 +25,7 @@ mod keys;
 mod models;
 mod scrub;
 mod serve;
+mod tattoo;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
