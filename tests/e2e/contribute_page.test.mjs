@@ -293,14 +293,7 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   for (const [name, rel] of Object.entries(FACIAL)) fs.copyFileSync(path.join(CLINICAL, rel), path.join(photos, name));
   fs.copyFileSync(path.join(HAM, hamImages()[0]), path.join(photos, "lesion.jpg"));
   const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "F1,61,F,2024-06-01,xanthelasma,eyes.jpg", "F2,19,M,2024-06-02,acne,cheek.jpg", "F3,45,F,2024-06-03,nevus,lesion.jpg", "F4,38,F,2024-06-04,discoid lupus,lupus.jpg"];
-  fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
-  writeSiteConfig(dir, ["site_code = FACES"]);
-
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
-  const log = watch(page, server.origin);
-  await processBatch(page, dir, photos);
+  const { context, page, log } = await reviewBatch(dir, photos, rows, "FACES");
 
   await page.selectOption("#filter", "partial_face");
   assert.deepEqual((await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))).sort(), ["cheek.jpg", "eyes.jpg"]);
@@ -318,12 +311,7 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   await page.waitForSelector('.card[data-name="eyes.jpg"]', { state: "detached" });
   await page.locator('.card[data-name="cheek.jpg"] button.exclude').click();
   await page.waitForSelector('.card[data-name="cheek.jpg"]', { state: "detached" });
-  await page.selectOption("#filter", "flagged");
-  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) {
-    await confirmCard(page, name);
-    // The decision is saved (IndexedDB) before the grid and the seal button update.
-    await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
-  }
+  await confirmEveryFlagged(page);
   assert.equal(await page.isDisabled("#export"), false);
   const manifest = await sealAndOpen(page, dir);
   assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["discoid lupus", "nevus", "xanthelasma"]);
@@ -331,6 +319,31 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
   assert.deepEqual(log.foreign, []);
   await context.close();
 });
+
+/**
+ * Writes the records and a site configuration, then processes the photos in a fresh English
+ * page without a save dialog (the bundle comes as a download): ready for review.
+ */
+async function reviewBatch(dir, photos, rows, siteCode) {
+  fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
+  writeSiteConfig(dir, [`site_code = ${siteCode}`]);
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
+  const log = watch(page, server.origin);
+  await processBatch(page, dir, photos);
+  return { context, page, log };
+}
+
+/** Confirms every card still flagged, waiting for each decision to be saved. */
+async function confirmEveryFlagged(page) {
+  await page.selectOption("#filter", "flagged");
+  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) {
+    await confirmCard(page, name);
+    // The decision is saved (IndexedDB) before the grid and the seal button update.
+    await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
+  }
+}
 
 /** Seals the batch through the download fallback and opens it with the real `hifu bundle open`. */
 async function sealAndOpen(page, dir) {
@@ -352,25 +365,14 @@ test("a photo showing a tattoo is flagged for the reviewer and sealed only once 
   fs.copyFileSync(TATTOO, path.join(photos, "arm.jpg"));
   fs.copyFileSync(path.join(HAM, hamImages()[1]), path.join(photos, "lesion.jpg"));
   const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "T1,33,M,2024-07-01,nevus on a tattoo,arm.jpg", "T2,52,F,2024-07-02,nevus,lesion.jpg"];
-  fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
-  writeSiteConfig(dir, ["site_code = TATTOO"]);
-
-  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
-  const log = watch(page, server.origin);
-  await processBatch(page, dir, photos);
+  const { context, page, log } = await reviewBatch(dir, photos, rows, "TATTOO");
 
   await page.selectOption("#filter", "tattoo");
   assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["arm.jpg"]);
   assert.match(await page.textContent('.card[data-name="arm.jpg"]'), /May show a tattoo: check it does not identify/);
   await page.screenshot({ path: path.join(screenshots, "contribute-tattoo.png"), fullPage: true });
   assert.ok(await page.isDisabled("#export"), "nothing is sealed while the tattoo photo is undecided");
-  await page.selectOption("#filter", "flagged");
-  for (const name of await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name))) {
-    await confirmCard(page, name);
-    await page.waitForSelector(`.card[data-name="${name}"]`, { state: "detached" });
-  }
+  await confirmEveryFlagged(page);
   assert.equal(await page.isDisabled("#export"), false);
   const manifest = await sealAndOpen(page, dir);
   assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["nevus", "nevus on a tattoo"]);
