@@ -304,18 +304,9 @@ impl Store {
             return Ok(());
         }
         let held = self.photo_tags()?;
-        let objects = self.dir.join(OBJECTS);
-        let shards = std::fs::read_dir(&objects).map_err(|e| io_error("read", &objects, e))?;
-        for shard in shards.flatten() {
-            let Ok(files) = std::fs::read_dir(shard.path()) else {
-                continue;
-            };
-            for file in files.flatten() {
-                let name = file.file_name().to_string_lossy().into_owned();
-                if !held.contains(&name) {
-                    std::fs::remove_file(file.path())
-                        .map_err(|e| io_error("delete", &file.path(), e))?;
-                }
+        for (name, path) in self.object_files()? {
+            if !held.contains(&name) {
+                std::fs::remove_file(&path).map_err(|e| io_error("delete", &path, e))?;
             }
         }
         std::fs::remove_file(&marker).map_err(|e| io_error("delete", &marker, e))
