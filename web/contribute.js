@@ -59,6 +59,7 @@ function flagsOf(item) {
     faces: ok && (item.report?.faces ?? []).some((f) => (f.redacted ?? "box") === "box"),
     partial_face: ok && (item.report?.review ?? []).some((r) => r.kind === "partial_face"),
     face_part: ok && (item.report?.review ?? []).some((r) => r.kind === "face_part"),
+    text: ok && (item.report?.review ?? []).some((r) => r.kind === "text"),
     tattoo: ok && (item.report?.review ?? []).some((r) => r.kind === "tattoo"),
     full_face: item.status === "excluded",
     unmatched: item.status === "unmatched" || item.status === "conflict",
@@ -71,7 +72,7 @@ function flagsOf(item) {
 const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
-  return f.faces || f.partial_face || f.face_part || f.tattoo || f.abstained;
+  return f.faces || f.partial_face || f.face_part || f.text || f.tattoo || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
 const included = (item) => item.status === "ok" && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
@@ -139,6 +140,7 @@ function tagList(item) {
   if (f.faces) tags.push(t("f_faces"));
   if (f.partial_face) tags.push(t("f_partial_face"));
   if (f.face_part) tags.push(t("f_face_part"));
+  if (f.text) tags.push(t("f_text"));
   if (f.tattoo) tags.push(t("f_tattoo"));
   if (f.full_face) tags.push(t("f_full_face"));
   if (item.status === "unmatched") tags.push(t("f_unmatched"));

@@ -26,6 +26,13 @@ export interface InitOptions {
    * `tattoo.model_missing` (fail closed). The contributor page turns it on.
    */
   tattooCheck?: boolean;
+  /**
+   * Also look for burned-in text (names, IDs, dates, logos): every line found is filled like a
+   * face and a `text` entry with the filled regions is added to `report.review`. Loads
+   * models/text/ppocr_det.safetensors (1.2 MB). If it does not load, `scrub` throws
+   * `text.model_missing` (fail closed). The contributor page turns it on.
+   */
+  textCheck?: boolean;
 }
 
 /** Loads the wasm once; later calls return the same promise. */

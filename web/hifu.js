@@ -18,11 +18,15 @@ let classifierPromise = null;
 let classifierBase = null;
 /** Set when `init({ tattooCheck: true })` was asked for and the check did not load. */
 let tattooError = null;
+/** Set when `init({ textCheck: true })` was asked for and the check did not load. */
+let textError = null;
 
 /**
  * Loads the wasm once. `wasmUrl` / `modelBase` override where the files are fetched from.
  * `tattooCheck: true` adds the tattoo check to every `scrub` (models/skin/ and
  * models/tattoo/tattoo.json); if it does not load, `scrub` fails closed with `tattoo.model_missing`.
+ * `textCheck: true` adds the burned-in text check (models/text/ppocr_det.safetensors, 1.2 MB,
+ * fetched only then); if it does not load, `scrub` fails closed with `text.model_missing`.
  */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
@@ -33,8 +37,10 @@ export function init(options = {}) {
       : new URL("./models/face/", import.meta.url);
     const skinBase = classifierBase ?? new URL("./models/skin/", import.meta.url);
     const tattooBase = new URL("./models/tattoo/", import.meta.url);
+    const textBase = new URL("./models/text/", import.meta.url);
     ready = wasmInit({ module_or_path: url })
       .then(() => loadFaceDetector(faceBase))
+      .then(() => (options.textCheck ? loadTextCheck(textBase) : undefined))
       .then(() => (options.tattooCheck ? loadTattooCheck(skinBase, tattooBase) : undefined));
     ready.catch(() => {
       ready = null; // let a later call try again
@@ -94,6 +100,19 @@ async function loadTattooCheck(skinBase, tattooBase) {
   }
 }
 
+async function loadTextCheck(base) {
+  textError = null;
+  if (!faceDetector) return; // scrub already fails closed on the face detector
+  try {
+    faceDetector.setTextCheck(await fetchModelFile(base, "ppocr_det.safetensors", "bytes"));
+  } catch (error) {
+    textError = hifuError(
+      "text.model_missing",
+      `The burned-in text check cannot run, so no photo is scrubbed: ${base.pathname}ppocr_det.safetensors did not load (${error.message}). Ask IT to run scripts/convert-ppocr-det on the server.`,
+    );
+  }
+}
+
 /** Whether the face detector loaded (scrub redacts faces); false means scrub fails closed. */
 export function hasFaceDetector() {
   return faceDetector !== null;
@@ -107,6 +126,7 @@ export function hasFaceDetector() {
 export function scrub(bytes, options) {
   requireReady();
   if (tattooError) throw tattooError;
+  if (textError) throw textError;
   if (faceDetector) return faceDetector.scrub(bytes, options);
   if (options?.face?.detect === false) return wasm.scrub(bytes, options);
   if (faceError) throw faceError;

@@ -14,7 +14,11 @@
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Tensor};
+#[path = "shared/save_weights.rs"]
+mod save_weights;
+use save_weights::save_weights;
+
+use candle_core::{Device, Tensor};
 use onnx_rs::ast::{OpType, TensorProto};
 
 /// Convolutions per MobileNetV2 block: the stem; the first block (depthwise, project); then
@@ -98,34 +102,6 @@ fn convert(src: &str, dst: &str, int8: bool) -> Result<(), Box<dyn std::error::E
         .filter(|(n, _)| !n.contains("running_"))
         .map(|(_, t)| t.elem_count())
         .sum();
-    if int8 {
-        let weights: Vec<String> = out
-            .keys()
-            .filter(|n| n.ends_with(".weight") && !n.contains(".bn."))
-            .cloned()
-            .collect();
-        for name in weights {
-            if let Some(w) = out.remove(&name) {
-                let (q, scale) = hifu::nn::quant::quantize_per_channel(&w)?;
-                out.insert(format!("{name}.q"), q);
-                out.insert(format!("{name}.scale"), scale);
-            }
-        }
-    }
-    let out: HashMap<String, Tensor> = out
-        .into_iter()
-        .map(|(n, t)| {
-            let t = if t.dtype() == DType::U8 { t } else { t.to_dtype(DType::F32)? };
-            Ok((n, t))
-        })
-        .collect::<Result<_, candle_core::Error>>()?;
-    let tmp = format!("{dst}.partial");
-    candle_core::safetensors::save(&out, &tmp)?;
-    std::fs::rename(&tmp, dst)?;
-    println!(
-        "wrote {dst}: {} tensors, {parameters} parameters{}",
-        out.len(),
-        if int8 { ", int8 per-channel weights" } else { "" }
-    );
-    Ok(())
+    // Batch norms stay f32: hifu folds them into the transposed convolutions when it loads.
+    save_weights(out, dst, parameters, int8, |n| n.ends_with(".weight") && !n.contains(".bn."))
 }

@@ -15,6 +15,8 @@ pub enum Error {
     #[error(transparent)]
     Skin(#[from] crate::skin::SkinError),
     #[error(transparent)]
+    Text(#[from] crate::text::TextError),
+    #[error(transparent)]
     Record(#[from] crate::record::RecordError),
     #[error(transparent)]
     Seal(#[from] crate::seal::SealError),
@@ -29,6 +31,7 @@ impl Error {
             Error::Encode(e) => e.code(),
             Error::Face(e) => e.code(),
             Error::Skin(e) => e.code(),
+            Error::Text(e) => e.code(),
             Error::Record(e) => e.code(),
             Error::Seal(e) => e.code(),
         }

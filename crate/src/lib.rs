@@ -38,6 +38,7 @@ pub mod report;
 pub mod scrub;
 pub mod seal;
 pub mod skin;
+pub mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

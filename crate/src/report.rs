@@ -69,7 +69,8 @@ pub struct ReviewFlag {
     /// `partial_face`: a facial close-up whose eyes were barred (or lie outside the photo);
     /// the rest of the face is kept for the lesion. `face_part`: the photo may show part of a
     /// face that no box was found for (nothing was painted; the region is the whole photo).
-    /// `tattoo`: the photo may show a tattoo (`skin::TattooStep`).
+    /// `text`: lines of burned-in text were found and filled (`text::TextStep`; the regions
+    /// are the filled boxes). `tattoo`: the photo may show a tattoo (`skin::TattooStep`).
     pub kind: String,
     /// The regions concerned, `[x, y, width, height]` in output pixels.
     pub regions: Vec<[f32; 4]>,

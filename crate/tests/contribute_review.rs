@@ -1,5 +1,6 @@
-//! `hifu contribute` holds every flagged photo (here: a tattoo) until a person approves it by
-//! name with `--approve`; nothing flagged is sealed before that. Needs ../shared.
+//! `hifu contribute` holds every flagged photo (here: a tattoo, and burned-in text that it
+//! filled) until a person approves it by name with `--approve`; nothing flagged is sealed
+//! before that. Needs ../shared.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -35,9 +36,11 @@ fn a_tattoo_photo_is_held_until_a_person_approves_it() {
     let mut naevi: Vec<_> = std::fs::read_dir(common::shared().join("data/clinical/mednode/naevus")).unwrap().map(|e| e.unwrap().path()).collect();
     naevi.sort();
     std::fs::copy(&naevi[0], photos.join("N001_1.jpg")).unwrap();
+    // A psoriasis photo with DermNet's logo burned in.
+    std::fs::copy(common::shared().join("data/clinical/dermnet/Psoriasis/2756.jpg"), photos.join("P001_1.jpg")).unwrap();
     std::fs::write(
         root.join("records.csv"),
-        "患者ID,年齢,性別,撮影日,最終診断名,ファイル名\nT001,30,男,2024/5/1,刺青部の色素性母斑,T001_1.jpg\nN001,41,女,2024/5/2,色素性母斑,N001_1.jpg\n",
+        "患者ID,年齢,性別,撮影日,最終診断名,ファイル名\nT001,30,男,2024/5/1,刺青部の色素性母斑,T001_1.jpg\nN001,41,女,2024/5/2,色素性母斑,N001_1.jpg\nP001,52,男,2024/5/3,尋常性乾癬,P001_1.jpg\n",
     )
     .unwrap();
     let (records, site_key, hub_pub) = (root.join("records.csv"), root.join("site.key"), root.join("hub/hub.pub"));
@@ -59,19 +62,26 @@ fn a_tattoo_photo_is_held_until_a_person_approves_it() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("T001_1.jpg: held for review (") && stderr.contains("tattoo)"), "{stderr}");
     let held = report["photos_held_for_review"].as_array().unwrap();
-    assert_eq!(held.len(), 1, "{report}");
-    assert_eq!(held[0]["photo"], "T001_1.jpg");
-    assert!(held[0]["kinds"].as_array().unwrap().contains(&Value::from("tattoo")), "{report}");
+    assert_eq!(held.len(), 2, "{report}");
+    let kinds_of = |photo: &str| -> Vec<Value> {
+        held.iter().find(|h| h["photo"] == photo).map(|h| h["kinds"].as_array().unwrap().clone()).unwrap_or_default()
+    };
+    assert!(kinds_of("T001_1.jpg").contains(&Value::from("tattoo")), "{report}");
+    assert_eq!(kinds_of("P001_1.jpg"), vec![Value::from("text")], "{report}");
     assert_eq!(report["photos_contributed"], 1);
     assert_eq!(bundle_images(root, "a.hifu"), 1);
 
-    std::fs::write(root.join("approved.txt"), "# looked at by Dr. A, 2026-12-06\nT001_1.jpg\n").unwrap();
+    std::fs::write(root.join("approved.txt"), "# looked at by Dr. A, 2026-12-06\nT001_1.jpg\nP001_1.jpg\n").unwrap();
     let (result, report) = contribute("b.hifu", "b.json", &["--approve", p(&root.join("approved.txt"))]);
     assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
     assert_eq!(report["photos_held_for_review"].as_array().unwrap().len(), 0);
-    assert_eq!(bundle_images(root, "b.hifu"), 2);
+    assert_eq!(bundle_images(root, "b.hifu"), 3);
 
     let (result, _) = contribute("c.hifu", "c.json", &["--tattoo-model", p(&root.join("nowhere"))]);
     assert_eq!(result.status.code(), Some(2), "a missing tattoo model stops the run");
     assert!(!root.join("c.hifu").exists());
+    let (result, _) = contribute("d.hifu", "d.json", &["--text-model", p(&root.join("nowhere"))]);
+    assert_eq!(result.status.code(), Some(2), "a missing text model stops the run");
+    assert!(String::from_utf8_lossy(&result.stderr).contains("ppocr_det.safetensors"));
+    assert!(!root.join("d.hifu").exists());
 }

@@ -3,9 +3,11 @@
 //       draws a photo-like test image on a canvas and saves it as JPEG (no metadata)
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
-//       and prints {"ms": …, "ms_faces": …, "bytes_out": …, "wasm_memory_mb": …}: the time of
-//       the scrub() call alone, without and with face detection, and the size of the wasm
-//       memory afterwards (it only grows, so this is the peak of both calls)
+//       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "bytes_out": …,
+//       "wasm_memory_mb": …}: the time of the scrub() call alone, without and with face
+//       detection, then (in a second page) with faces and the burned-in text check, and the size
+//       of the first page's wasm memory afterwards (it only grows, so this is the peak of both
+//       calls)
 import fs from "node:fs";
 import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
 
@@ -78,6 +80,18 @@ try {
           output_kind: out.report.output_kind,
           wasm_memory_mb: wasm.memory.buffer.byteLength / 2 ** 20,
         };
+      }, fs.readFileSync(file).toString("base64"));
+      // The text check is chosen at init(), once per page, and the clinician page has already
+      // called init() without it: a second page, on a served file that loads no script.
+      const textPage = await browser.newPage();
+      await textPage.goto(`${server.origin}/favicon.svg`);
+      result.ms_faces_text = await textPage.evaluate(async (base64) => {
+        const api = await import("/hifu.js");
+        await api.init({ textCheck: true });
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const start = performance.now();
+        api.scrub(bytes);
+        return performance.now() - start;
       }, fs.readFileSync(file).toString("base64"));
       console.log(JSON.stringify(result));
     } finally {

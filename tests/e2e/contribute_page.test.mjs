@@ -381,6 +381,47 @@ test("a photo showing a tattoo is flagged for the reviewer and sealed only once 
   await context.close();
 });
 
+// A psoriasis photo with DermNet's logo burned into its lower-left corner.
+const LOGO = path.join(CLINICAL, "dermnet/Psoriasis/2756.jpg");
+
+test("burned-in text is filled in the worker and the photo is sealed only once decided", { skip: (!fs.existsSync(LOGO) || hamImages().length < 1) && "needs ../shared" }, async () => {
+  const dir = fs.mkdtempSync(path.join(workdir, "text-"));
+  const photos = path.join(dir, "photos");
+  fs.mkdirSync(photos);
+  fs.copyFileSync(LOGO, path.join(photos, "plaque.jpg"));
+  fs.copyFileSync(path.join(HAM, hamImages()[2]), path.join(photos, "lesion.jpg"));
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "X1,47,M,2024-08-01,psoriasis,plaque.jpg", "X2,36,F,2024-08-02,nevus,lesion.jpg"];
+  const { context, page, log } = await reviewBatch(dir, photos, rows, "TEXT");
+
+  await page.selectOption("#filter", "text");
+  assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["plaque.jpg"]);
+  assert.match(await page.textContent('.card[data-name="plaque.jpg"]'), /Text filled \(grey boxes\)/);
+  await page.screenshot({ path: path.join(screenshots, "contribute-text.png"), fullPage: true });
+  assert.ok(await page.isDisabled("#export"), "nothing is sealed while the text photo is undecided");
+  await confirmEveryFlagged(page);
+  assert.equal(await page.isDisabled("#export"), false);
+  const manifest = await sealAndOpen(page, dir);
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["nevus", "psoriasis"]);
+  // The sealed copy carries the fill where the logo's words were: the lower-left quarter holds
+  // a run of the face fill's grey.
+  const plaque = manifest.items.find((i) => i.record.final_diagnosis === "psoriasis");
+  const sealed = fs.readFileSync(path.join(dir, "opened", plaque.image));
+  const grey = await page.evaluate(async (bytes) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
+    const { data } = ctx.getImageData(0, bitmap.height / 2, bitmap.width / 2, bitmap.height / 2);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - 128) < 8 && Math.abs(data[i + 1] - 128) < 8 && Math.abs(data[i + 2] - 128) < 8) n++;
+    return n;
+  }, [...sealed]);
+  assert.ok(grey > 1500, `only ${grey} fill pixels in the lower-left quarter`);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  await context.close();
+});
+
 test("contributor page in Japanese on a phone-width screen", async () => {
   const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   const page = await context.newPage();

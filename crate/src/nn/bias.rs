@@ -61,6 +61,7 @@ impl CustomOp1 for BiasAct {
                     Activation::Relu6 => {
                         output.extend(chunk.iter().map(|v| (v + b).clamp(0.0, 6.0)))
                     }
+                    act => output.extend(chunk.iter().map(|v| act.apply(v + b))),
                 }
             }
         }

@@ -159,8 +159,8 @@ impl CustomOp2 for DepthwiseOp {
                 match (window, <&[f32; 9]>::try_from(kern)) {
                     ([r0, r1, r2], Ok(k9)) if s == 1 => {
                         row_stride1(r0, r1, r2, k9, bias, self.act == Activation::Relu, out_row);
-                        if self.act == Activation::Relu6 {
-                            out_row.iter_mut().for_each(|v| *v = Activation::Relu6.apply(*v));
+                        if !matches!(self.act, Activation::Identity | Activation::Relu) {
+                            out_row.iter_mut().for_each(|v| *v = self.act.apply(*v));
                         }
                         continue;
                     }

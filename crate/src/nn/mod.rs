@@ -19,12 +19,15 @@ pub(crate) fn out_len(len: usize, stride: usize) -> usize {
 }
 
 /// What follows a convolution's bias.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation {
     Identity,
     Relu,
     /// `min(max(v, 0), 6)` (MobileNet, EfficientNet-Lite).
     Relu6,
+    /// `scale · v · min(max(v + 3, 0), 6) / 6 + shift`: hard-swish followed by a learnable
+    /// affine block (PP-LCNetV3, the PP-OCRv4 text detector's backbone).
+    HardSwish { scale: f32, shift: f32 },
 }
 
 impl Activation {
@@ -34,6 +37,7 @@ impl Activation {
             Activation::Identity => v,
             Activation::Relu => v.max(0.0),
             Activation::Relu6 => v.clamp(0.0, 6.0),
+            Activation::HardSwish { scale, shift } => scale * v * (v + 3.0).clamp(0.0, 6.0) / 6.0 + shift,
         }
     }
 }

@@ -77,11 +77,13 @@ export interface FaceEntry {
 export interface ReviewFlag {
   /** "partial_face": a facial close-up kept for its lesion, with the eyes barred.
    * "face_part": the photo may show part of a face that no box was found for; nothing was
-   * painted, a person must look. "tattoo": the photo may show a tattoo (when the tattoo check
-   * is on); its region is where the check saw it. */
-  kind: "partial_face" | "face_part" | "tattoo";
+   * painted, a person must look. "text": lines of burned-in text were filled (when the text
+   * check is on). "tattoo": the photo may show a tattoo (when the tattoo check is on); its
+   * region is where the check saw it. */
+  kind: "partial_face" | "face_part" | "text" | "tattoo";
   /** [x, y, width, height] in output pixels: the eye bands (or the face box); the whole photo
-   * for "face_part"; for "tattoo", the part of the photo that made the check fire. */
+   * for "face_part"; the filled boxes for "text"; for "tattoo", the part of the photo that
+   * made the check fire. */
   regions: [number, number, number, number][];
   score: number;
 }

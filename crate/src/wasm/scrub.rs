@@ -78,6 +78,8 @@ pub struct FaceDetector {
     /// The step for the options of the last call (rebuilt when they change).
     step: FaceStep,
     options: FaceOptions,
+    /// The burned-in text check, once `setTextCheck` was called (the contributor page does).
+    text: Option<crate::text::TextStep>,
     /// The tattoo check, once `setTattooCheck` was called (the contributor page does).
     tattoo: Option<crate::skin::TattooStep>,
 }
@@ -101,6 +103,7 @@ impl FaceDetector {
             centerface,
             step,
             options,
+            text: None,
             tattoo: None,
         })
     }
@@ -122,10 +125,25 @@ impl FaceDetector {
             self.step = FaceStep::new(Some(weights), options.face.clone(), random_seed());
             self.options = options.face.clone();
         }
-        match self.tattoo.as_mut() {
-            Some(tattoo) => run_scrub(bytes, &options, &mut crate::Chain(vec![&mut self.step, tattoo])),
-            None => run_scrub(bytes, &options, &mut self.step),
+        let mut steps: Vec<&mut dyn crate::PixelStep> = vec![&mut self.step];
+        if let Some(text) = self.text.as_mut() {
+            steps.push(text);
         }
+        if let Some(tattoo) = self.tattoo.as_mut() {
+            steps.push(tattoo);
+        }
+        run_scrub(bytes, &options, &mut crate::Chain(steps))
+    }
+
+    /// Adds the burned-in text check after the face step: every later `scrub` fills the lines
+    /// of text it finds (names, IDs, dates, logos) like faces and flags the photo
+    /// (`report.review`, kind `text`, with the filled regions). `weights`: the bytes of
+    /// models/text/ppocr_det.safetensors. Throws a `HifuError` (`text.weights_invalid`).
+    #[wasm_bindgen(js_name = setTextCheck)]
+    pub fn set_text_check(&mut self, weights: &[u8]) -> Result<(), JsValue> {
+        let step = crate::text::TextStep::from_safetensors(weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+        self.text = Some(step);
+        Ok(())
     }
 
     /// Adds the tattoo check after the face step: every later `scrub` flags a photo that shows

@@ -17,7 +17,6 @@ Usage (from the repository root):
   /work/venv-torch/bin/python tests/parity/centerface/make_reference.py PATH/TO/centerface.onnx [SHARED_DIR]
 """
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +26,9 @@ import onnxruntime as ort
 from onnx import numpy_helper
 from onnx.tools.update_model_dims import update_inputs_outputs_dims
 from safetensors.numpy import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from decode_rgb import decode  # noqa: E402
 
 # (name, path under SHARED_DIR, step): keep in sync with PHOTOS in crate/tests/centerface_parity.rs.
 PHOTOS = [
@@ -58,16 +60,6 @@ def quantised_model(path: Path) -> bytes:
     dims["input.1"] = ["B", 3, "H", "W"]
     outs = {"537": ["B", 1, "h", "w"], "538": ["B", 2, "h", "w"], "539": ["B", 2, "h", "w"], "540": ["B", 10, "h", "w"]}
     return update_inputs_outputs_dims(model, dims, outs).SerializeToString()
-
-
-def decode(path: Path, step: int) -> np.ndarray:
-    raw = subprocess.run(
-        ["cargo", "run", "-q", "-p", "hifu", "--example", "decode_rgb", "--", str(path), str(step)],
-        check=True, capture_output=True,
-    ).stdout
-    header, pixels = raw.split(b"\n", 1)
-    w, h = map(int, header.split())
-    return np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 3)
 
 
 def prepare(path: Path, step: int) -> np.ndarray:

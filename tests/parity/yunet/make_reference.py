@@ -16,13 +16,15 @@ Usage (from the repository root):
 SHARED_DIR defaults to ../shared (photos under faces/, the model under weights/yunet/).
 """
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 from safetensors.numpy import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from decode_rgb import decode  # noqa: E402
 
 # (name, path under SHARED_DIR, step): keep in sync with PHOTOS in crate/tests/face_parity.rs.
 PHOTOS = [
@@ -32,16 +34,6 @@ PHOTOS = [
 ]
 OUTPUTS = ["cls", "obj", "bbox", "kps"]
 STRIDES = [8, 16, 32]
-
-
-def decode(path: Path, step: int) -> np.ndarray:
-    raw = subprocess.run(
-        ["cargo", "run", "-q", "-p", "hifu", "--example", "decode_rgb", "--", str(path), str(step)],
-        check=True, capture_output=True,
-    ).stdout
-    header, pixels = raw.split(b"\n", 1)
-    w, h = map(int, header.split())
-    return np.frombuffer(pixels, dtype=np.uint8).reshape(h, w, 3)
 
 
 def prepare(path: Path, step: int) -> np.ndarray:

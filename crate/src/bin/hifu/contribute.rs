@@ -50,9 +50,11 @@ pub struct Args {
     #[command(flatten)]
     faces: crate::faces::FaceArgs,
     #[command(flatten)]
+    text: crate::text::TextArgs,
+    #[command(flatten)]
     tattoo: crate::tattoo::TattooArgs,
     /// Photos a person has looked at and approved although they were flagged (a partial face,
-    /// a possible face part, a tattoo): a text file, one photo file name per line. Every other
+    /// a possible face part, burned-in text, a tattoo): a text file, one photo file name per line. Every other
     /// flagged photo is held back and listed in the report.
     #[arg(long, value_name = "FILE")]
     approve: Option<PathBuf>,
@@ -84,7 +86,7 @@ struct Report {
 #[derive(Serialize)]
 struct HeldPhoto {
     photo: String,
-    /// What was flagged: `partial_face`, `face_part`, `tattoo`.
+    /// What was flagged: `partial_face`, `face_part`, `text`, `tattoo`.
     kinds: Vec<String>,
 }
 
@@ -236,6 +238,7 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         None => Default::default(),
     };
     // Loaded before any photo is read, so a missing model stops the run rather than a photo.
+    let mut text = args.text.step()?;
     let mut tattoo = args.tattoo.step()?;
     let mut rng = os_rng()?;
     let mut bundle = BundleWriter::new(
@@ -263,6 +266,9 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         for planned in plan.links {
             let bytes = Zeroizing::new(read(&args.photos.join(&planned.photo))?);
             let mut steps: Vec<&mut dyn PixelStep> = vec![&mut faces];
+            if let Some(text) = text.as_mut() {
+                steps.push(text);
+            }
             if let Some(tattoo) = tattoo.as_mut() {
                 steps.push(tattoo);
             }

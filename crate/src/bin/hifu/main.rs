@@ -26,6 +26,7 @@ mod models;
 mod scrub;
 mod serve;
 mod tattoo;
+mod text;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Strip metadata, fix orientation and redact faces; write clean copies.

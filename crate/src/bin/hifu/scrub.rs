@@ -34,6 +34,8 @@ pub struct Args {
     quality: Option<u8>,
     #[command(flatten)]
     faces: crate::faces::FaceArgs,
+    #[command(flatten)]
+    text: crate::text::TextArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -100,9 +102,14 @@ fn run_batch(args: &Args) -> Result<bool, String> {
     // Inputs count as taken names, so an output never overwrites an input.
     let mut taken: HashSet<PathBuf> = inputs.iter().map(|i| i.canonical.clone()).collect();
     let mut faces = args.faces.step()?;
+    let mut text = args.text.step()?;
     let mut all_ok = true;
     for input in &inputs {
-        let line = scrub_one(input, &out_dir, &options, &mut faces, &mut taken);
+        let mut steps: Vec<&mut dyn hifu::PixelStep> = vec![&mut faces];
+        if let Some(text) = text.as_mut() {
+            steps.push(text);
+        }
+        let line = scrub_one(input, &out_dir, &options, &mut hifu::Chain(steps), &mut taken);
         if let Some(error) = line.error() {
             all_ok = false;
             eprintln!(
@@ -156,7 +163,7 @@ fn scrub_one(
     input: &Input,
     out_dir: &Path,
     options: &ScrubOptions,
-    faces: &mut hifu::face::FaceStep,
+    steps: &mut dyn hifu::PixelStep,
     taken: &mut HashSet<PathBuf>,
 ) -> ReportLine {
     let shown = input.shown_string();
@@ -168,7 +175,7 @@ fn scrub_one(
             return ReportLine::io_failure(shown, "io.read", format!("cannot read the file: {e}"))
         }
     };
-    let scrubbed = match hifu::scrub_with(&bytes, options, faces) {
+    let scrubbed = match hifu::scrub_with(&bytes, options, steps) {
         Ok(s) => s,
         Err(e) => {
             return ReportLine {

@@ -1,0 +1,110 @@
+//! Which of the detector's blobs are lines of text. PP-OCRv4's detector also marks dark,
+//! textured lesions (a naevus, a crust, a plaque edge) as text, and filling those would destroy
+//! the very thing the photo is for. A printed line differs in shape: its blob is a long thin
+//! bar that nearly fills its box, whose height is a small share of the photo, and the detector
+//! is sure of it. Short pieces on the same line as such a bar (a "2" after "2005") are text too.
+//! The thresholds were chosen on one half of the photos and reported on the other: see
+//! models/text/README.md and scripts/train/text_rule.py.
+
+use super::step::FoundText;
+
+/// The shape of a text line's blob (`FoundText::core` and `fill`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineShape {
+    /// Mean probability inside the blob.
+    pub min_score: f32,
+    /// Share of the blob's own box that the blob fills.
+    pub min_fill: f32,
+    /// Long side over short side of the blob's box.
+    pub min_aspect: f32,
+    /// The blob's short side over the photo's short side.
+    pub max_height_share: f32,
+    /// A blob that passes all but `min_aspect` is kept when it sits on a kept line: its centre
+    /// within that line's band, its height between half and twice the line's, and no further
+    /// from it than this many line heights.
+    pub join_gap: f32,
+}
+
+impl Default for LineShape {
+    fn default() -> Self {
+        LineShape { min_score: 0.8, min_fill: 0.6, min_aspect: 3.0, max_height_share: 0.04, join_gap: 3.0 }
+    }
+}
+
+/// The blobs of `found` that are text lines in a `width × height` photo, in their order.
+pub fn text_lines(found: Vec<FoundText>, width: u32, height: u32, shape: &LineShape) -> Vec<FoundText> {
+    let photo_short = width.min(height).max(1) as f32;
+    let plausible = |t: &FoundText| {
+        let short = t.core[2].min(t.core[3]);
+        t.score >= shape.min_score && t.fill >= shape.min_fill && short / photo_short <= shape.max_height_share
+    };
+    let is_line = |t: &FoundText| plausible(t) && aspect(t) >= shape.min_aspect;
+    let lines: Vec<[f32; 4]> = found.iter().filter(|t| is_line(t)).map(|t| t.core).collect();
+    found
+        .into_iter()
+        .filter(|t| is_line(t) || (plausible(t) && lines.iter().any(|l| on_line(&t.core, l, shape.join_gap))))
+        .collect()
+}
+
+fn aspect(t: &FoundText) -> f32 {
+    let (w, h) = (t.core[2], t.core[3]);
+    w.max(h) / w.min(h).max(f32::EPSILON)
+}
+
+/// Whether box `b` (`[x, y, w, h]`) continues the line `line`, horizontal or vertical.
+fn on_line(b: &[f32; 4], line: &[f32; 4], gap: f32) -> bool {
+    let ([bx, by, bw, bh], [lx, ly, lw, lh]) = (*b, *line);
+    // (start, length) along the line and across it.
+    let ((b_along, b_len), (l_along, l_len), (b_across, b_height), (l_across, l_height)) =
+        if lw >= lh { ((bx, bw), (lx, lw), (by, bh), (ly, lh)) } else { ((by, bh), (ly, lh), (bx, bw), (lx, lw)) };
+    let centre = b_across + b_height / 2.0;
+    let in_band = centre >= l_across && centre <= l_across + l_height;
+    let similar = b_height >= l_height / 2.0 && b_height <= l_height * 2.0;
+    let distance = (b_along - (l_along + l_len)).max(l_along - (b_along + b_len));
+    in_band && similar && distance <= gap * l_height
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(core: [f32; 4], score: f32, fill: f32) -> FoundText {
+        FoundText { region: core, score, core, fill }
+    }
+
+    #[test]
+    fn a_thin_full_confident_bar_is_text_and_a_round_blob_is_not() {
+        let found = vec![
+            blob([100.0, 900.0, 200.0, 20.0], 0.99, 0.9), // a printed line
+            blob([400.0, 300.0, 150.0, 130.0], 0.99, 0.7), // a lesion
+            blob([100.0, 100.0, 200.0, 20.0], 0.7, 0.9),  // unsure
+            blob([600.0, 100.0, 200.0, 20.0], 0.99, 0.4), // ragged
+            blob([100.0, 500.0, 600.0, 90.0], 0.99, 0.9), // too tall for this photo
+        ];
+        let kept = text_lines(found, 1000, 1000, &LineShape::default());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].core, [100.0, 900.0, 200.0, 20.0]);
+    }
+
+    #[test]
+    fn short_pieces_on_a_kept_line_are_kept_and_lone_ones_are_not() {
+        let found = vec![
+            blob([100.0, 900.0, 80.0, 20.0], 0.99, 0.9),  // "2005"
+            blob([200.0, 902.0, 12.0, 18.0], 0.99, 0.9),  // "2", two heights on
+            blob([260.0, 901.0, 12.0, 18.0], 0.99, 0.9),  // "1", further than three heights from "2005"
+            blob([500.0, 300.0, 12.0, 18.0], 0.99, 0.9),  // a lone dot elsewhere
+        ];
+        let kept = text_lines(found, 1000, 1000, &LineShape::default());
+        let xs: Vec<f32> = kept.iter().map(|t| t.core[0]).collect();
+        assert_eq!(xs, vec![100.0, 200.0]);
+    }
+
+    #[test]
+    fn a_vertical_line_counts_like_a_horizontal_one() {
+        let found = vec![
+            blob([50.0, 100.0, 20.0, 200.0], 0.99, 0.9),
+            blob([52.0, 320.0, 18.0, 14.0], 0.99, 0.9),
+        ];
+        assert_eq!(text_lines(found, 1000, 800, &LineShape::default()).len(), 2);
+    }
+}

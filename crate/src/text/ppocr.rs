@@ -1,0 +1,296 @@
+//! PP-OCRv4's mobile text detector (a DBNet) in candle: photo in, per-pixel text probability out.
+//!
+//! Papers: M. Liao, Z. Wan, C. Yao, K. Chen, X. Bai, "Real-time Scene Text Detection with
+//! Differentiable Binarization", AAAI 2020, arXiv:1911.08947 (the head and the map); C. Cui et
+//! al., "PP-LCNet: A Lightweight CPU Convolutional Neural Network", arXiv:2109.15099 (the
+//! backbone, here its V3 with learnable affine blocks). Reference implementation: PaddleOCR
+//! (`ppocr/modeling/backbones/rec_lcnetv3.py`, `necks/db_fpn.py` `RSEFPN`, `heads/det_db_head.py`),
+//! <https://github.com/PaddlePaddle/PaddleOCR>. hifu uses the ONNX export in the PyPI wheel
+//! `rapidocr-onnxruntime` 1.4.4 (`ch_PP-OCRv4_det_infer.onnx`, Apache-2.0), converted by
+//! `crate/examples/convert_ppocr_det.rs`; the layer order here was read from that graph.
+//!
+//! Shape: a 3×3 stride-2 stem; 14 blocks of depthwise convolution (+ hard-swish when stride 1),
+//! optional squeeze-excite, 1×1 convolution + hard-swish (each activation followed by a learnable
+//! `c·x + d`); 1×1 taps at strides 4, 8, 16, 32; an FPN whose lateral and output layers each
+//! carry a residual squeeze-excite; the four levels upsampled to stride 4 and concatenated; a
+//! 3×3 convolution and two 2×2 stride-2 transposed convolutions back to full resolution, then a
+//! sigmoid. Input: BGR, `(v/255 − mean)/std` with ImageNet's mean and std taken in RGB order
+//! (as PaddleOCR feeds OpenCV's BGR pixels), height and width multiples of 32.
+
+use std::collections::HashMap;
+
+use candle_core::{Device, Result, Tensor, D};
+
+use crate::nn::conv3x3::conv2d_3x3_padded;
+use crate::nn::depthwise::conv2d_depthwise;
+use crate::nn::pointwise::{conv2d_1x1, conv2d_1x1_act};
+use crate::nn::{quant, Activation, Padding};
+
+/// The architecture (defaults: the released PP-OCRv4 mobile detector).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PpOcrDetConfig {
+    /// Backbone blocks: depthwise kernel, stride, squeeze-excite.
+    pub blocks: Vec<(usize, usize, bool)>,
+    /// Blocks whose outputs feed the taps (strides 4, 8, 16, 32).
+    pub taps: [usize; 4],
+    /// Hard-sigmoid slopes of the backbone's and the neck's squeeze-excite gates.
+    pub backbone_se_slope: f32,
+    pub neck_se_slope: f32,
+    /// Input normalisation per channel in the network's (BGR) order.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl Default for PpOcrDetConfig {
+    fn default() -> Self {
+        let mut blocks = vec![(3, 1, false), (3, 2, false), (3, 1, false), (3, 2, false), (3, 1, false)];
+        blocks.push((3, 2, false));
+        blocks.extend([(5, 1, false); 4]);
+        blocks.extend([(5, 2, true), (5, 1, true), (5, 1, false), (5, 1, false)]);
+        PpOcrDetConfig {
+            blocks,
+            taps: [2, 4, 9, 13],
+            backbone_se_slope: 1.0 / 6.0,
+            neck_se_slope: 0.2,
+            mean: [0.485, 0.456, 0.406],
+            std: [0.229, 0.224, 0.225],
+        }
+    }
+}
+
+/// A convolution with its bias (affine blocks and batch norms already folded in).
+struct Conv {
+    weight: Tensor,
+    bias: Vec<f32>,
+}
+
+/// Squeeze-excite: global mean, 1×1 + ReLU, 1×1 + hard-sigmoid, times the input.
+struct SqueezeExcite {
+    reduce: Conv,
+    expand: Conv,
+    slope: f32,
+}
+
+impl SqueezeExcite {
+    fn gate(&self, x: &Tensor) -> Result<Tensor> {
+        let pooled = x.mean_keepdim(D::Minus1)?.mean_keepdim(D::Minus2)?;
+        let y = conv2d_1x1(&pooled, &self.reduce.weight, &self.reduce.bias, true)?;
+        let y = conv2d_1x1(&y, &self.expand.weight, &self.expand.bias, false)?;
+        ((y * self.slope as f64)? + 0.5)?.clamp(0f32, 1f32)
+    }
+}
+
+struct Block {
+    depthwise: Conv,
+    /// Hard-swish and its affine block after the depthwise convolution (absent at stride 2).
+    depthwise_act: Option<Activation>,
+    stride: usize,
+    se: Option<SqueezeExcite>,
+    pointwise: Conv,
+    pointwise_act: Activation,
+}
+
+impl Block {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let act = self.depthwise_act.unwrap_or(Activation::Identity);
+        let dw = &self.depthwise;
+        let mut y = conv2d_depthwise(x, None, &dw.weight, Some(&dw.bias), act, self.stride, Padding::Centred)?;
+        if let Some(se) = &self.se {
+            y = y.broadcast_mul(&se.gate(&y)?)?;
+        }
+        conv2d_1x1_act(&y, &self.pointwise.weight, &self.pointwise.bias, self.pointwise_act)
+    }
+}
+
+/// A neck layer: convolution (1×1 lateral or 3×3 output, no bias) and a residual
+/// squeeze-excite, `y + y·gate(y)`.
+struct NeckLayer {
+    conv: Conv,
+    se: SqueezeExcite,
+}
+
+impl NeckLayer {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = if self.conv.weight.dim(3)? == 1 {
+            conv2d_1x1(x, &self.conv.weight, &self.conv.bias, false)?
+        } else {
+            conv2d_3x3_padded(x, &self.conv.weight, &self.conv.bias, 1, Activation::Identity, Padding::Centred)?
+        };
+        let gate = (self.se.gate(&y)? + 1.0)?;
+        y.broadcast_mul(&gate)
+    }
+}
+
+/// A 2×2 stride-2 transposed convolution stored as a 1×1 convolution to 4·Cout channels
+/// ordered (cout, dy, dx), then the pixel shuffle that lays each pixel's 2×2 block out.
+fn upsample(x: &Tensor, conv: &Conv, act: Activation) -> Result<Tensor> {
+    let (n, _, h, w) = x.dims4()?;
+    let cout = conv.weight.dim(0)? / 4;
+    let y = conv2d_1x1_act(x, &conv.weight, &conv.bias, act)?;
+    y.reshape((n, cout, 2, 2, h, w))?
+        .permute((0, 1, 4, 2, 5, 3))?
+        .contiguous()?
+        .reshape((n, cout, 2 * h, 2 * w))
+}
+
+/// The safetensors file written by `convert_ppocr_det` (f32 or int8 weights).
+struct Weights(HashMap<String, Tensor>);
+
+impl Weights {
+    fn get(&self, name: &str) -> Result<Tensor> {
+        quant::weight(&self.0, name).map_err(|e| candle_core::Error::Msg(format!("text detector: {e}")))
+    }
+
+    fn conv(&self, name: &str) -> Result<Conv> {
+        Ok(Conv {
+            weight: self.get(&format!("{name}.weight"))?,
+            bias: self.get(&format!("{name}.bias"))?.to_vec1()?,
+        })
+    }
+
+    fn se(&self, name: &str, slope: f32) -> Result<SqueezeExcite> {
+        Ok(SqueezeExcite {
+            reduce: self.conv(&format!("{name}.se.0"))?,
+            expand: self.conv(&format!("{name}.se.1"))?,
+            slope,
+        })
+    }
+
+    /// The `[c, d]` of a hard-swish's affine block.
+    fn hardswish(&self, name: &str) -> Result<Activation> {
+        match self.get(name)?.to_vec1::<f32>()?.as_slice() {
+            [scale, shift] => Ok(Activation::HardSwish { scale: *scale, shift: *shift }),
+            _ => candle_core::bail!("text detector: {name} must hold two values"),
+        }
+    }
+}
+
+/// PP-OCRv4's detector with weights loaded.
+pub struct PpOcrDet {
+    config: PpOcrDetConfig,
+    stem: Conv,
+    blocks: Vec<Block>,
+    taps: Vec<Conv>,
+    /// Lateral and output layers, finest level first.
+    lateral: Vec<NeckLayer>,
+    output: Vec<NeckLayer>,
+    head: Conv,
+    up: [Conv; 2],
+}
+
+impl PpOcrDet {
+    /// Loads the converted weights (`models/text/ppocr_det.safetensors`) from memory.
+    pub fn from_safetensors(bytes: &[u8], config: PpOcrDetConfig) -> Result<Self> {
+        let w = Weights(candle_core::safetensors::load_buffer(bytes, &Device::Cpu)?);
+        let mut blocks = Vec::with_capacity(config.blocks.len());
+        for (i, &(kernel, stride, se)) in config.blocks.iter().enumerate() {
+            let depthwise = w.conv(&format!("block.{i}.dw"))?;
+            if depthwise.weight.dim(3)? != kernel {
+                candle_core::bail!("text detector: block {i} is not {kernel}×{kernel}");
+            }
+            blocks.push(Block {
+                depthwise,
+                depthwise_act: if stride == 1 { Some(w.hardswish(&format!("block.{i}.dw.act"))?) } else { None },
+                stride,
+                se: if se { Some(w.se(&format!("block.{i}"), config.backbone_se_slope)?) } else { None },
+                pointwise: w.conv(&format!("block.{i}.pw"))?,
+                pointwise_act: w.hardswish(&format!("block.{i}.pw.act"))?,
+            });
+        }
+        let neck = |part: &str| -> Result<Vec<NeckLayer>> {
+            (0..4)
+                .map(|level| {
+                    let name = format!("neck.{part}.{level}");
+                    Ok(NeckLayer {
+                        conv: w.conv(&name)?,
+                        se: w.se(&name, config.neck_se_slope)?,
+                    })
+                })
+                .collect()
+        };
+        Ok(PpOcrDet {
+            stem: w.conv("stem")?,
+            blocks,
+            taps: (0..4).map(|l| w.conv(&format!("tap.{l}"))).collect::<Result<_>>()?,
+            lateral: neck("ins")?,
+            output: neck("inp")?,
+            head: w.conv("head.conv")?,
+            up: [w.conv("head.up.0")?, w.conv("head.up.1")?],
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &PpOcrDetConfig {
+        &self.config
+    }
+
+    /// The input tensor (1, 3, H, W) from RGB bytes, normalised in the network's BGR order.
+    /// `width` and `height` must be multiples of 32.
+    pub fn input(&self, rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {
+        if !width.is_multiple_of(32) || !height.is_multiple_of(32) || width == 0 || height == 0 {
+            candle_core::bail!("text detector: input {width}×{height} is not a multiple of 32");
+        }
+        if rgb.len() != width * height * 3 {
+            candle_core::bail!("text detector: {} bytes for {width}×{height} RGB", rgb.len());
+        }
+        // Planes in BGR order: source channel 2, 1, 0.
+        let values: Vec<f32> = self
+            .config
+            .mean
+            .into_iter()
+            .zip(self.config.std)
+            .enumerate()
+            .flat_map(|(c, (mean, std))| {
+                rgb.chunks_exact(3)
+                    .map(move |px| (f32::from(px.get(2 - c).copied().unwrap_or(0)) / 255.0 - mean) / std)
+            })
+            .collect();
+        Tensor::from_vec(values, (1, 3, height, width), &Device::Cpu)
+    }
+
+    /// The text probability map (N, 1, H, W) for an input from [`PpOcrDet::input`].
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut y = conv2d_3x3_padded(x, &self.stem.weight, &self.stem.bias, 2, Activation::Identity, Padding::Centred)?;
+        let mut features = Vec::with_capacity(4);
+        let mut taps = self.taps.iter();
+        for (i, block) in self.blocks.iter().enumerate() {
+            y = block.forward(&y)?;
+            if self.config.taps.contains(&i) {
+                let Some(tap) = taps.next() else {
+                    candle_core::bail!("text detector: more taps than tap weights");
+                };
+                features.push(conv2d_1x1(&y, &tap.weight, &tap.bias, false)?);
+            }
+        }
+        let lateral: Vec<Tensor> = features
+            .iter()
+            .zip(&self.lateral)
+            .map(|(f, layer)| layer.forward(f))
+            .collect::<Result<_>>()?;
+        let [l0, l1, l2, l3] = lateral.as_slice() else {
+            candle_core::bail!("text detector: {} taps, expected 4", lateral.len());
+        };
+        // Top-down: each level plus the coarser one upsampled ×2; finest first.
+        let up = |t: &Tensor, like: &Tensor| -> Result<Tensor> { t.upsample_nearest2d(like.dim(2)?, like.dim(3)?) };
+        let m3 = l3.clone();
+        let m2 = (l2 + up(&m3, l2)?)?;
+        let m1 = (l1 + up(&m2, l1)?)?;
+        let m0 = (l0 + up(&m1, l0)?)?;
+        let [o0, o1, o2, o3] = self.output.as_slice() else {
+            candle_core::bail!("text detector: {} output layers, expected 4", self.output.len());
+        };
+        let p0 = o0.forward(&m0)?;
+        let levels = [
+            up(&o3.forward(&m3)?, &p0)?,
+            up(&o2.forward(&m2)?, &p0)?,
+            up(&o1.forward(&m1)?, &p0)?,
+            p0,
+        ];
+        let fused = Tensor::cat(&levels, 1)?;
+        let y = conv2d_3x3_padded(&fused, &self.head.weight, &self.head.bias, 1, Activation::Relu, Padding::Centred)?;
+        let [up0, up1] = &self.up;
+        let y = upsample(&y, up0, Activation::Relu)?;
+        let y = upsample(&y, up1, Activation::Identity)?;
+        candle_nn::ops::sigmoid(&y)
+    }
+}
