@@ -122,15 +122,36 @@ function renderProgress() {
   $("export").disabled = open > 0 || c.done < c.total || ![...items.values()].some(included);
 }
 
-async function drawThumb(canvas, blob) {
+async function drawThumb(canvas, blob, report) {
   try {
     const bitmap = await createImageBitmap(blob);
     canvas.width = bitmap.width;
     canvas.height = bitmap.height;
-    canvas.getContext("2d").drawImage(bitmap, 0, 0);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
     bitmap.close();
+    outlineRegions(ctx, canvas.width, canvas.height, report);
   } catch {
     canvas.hidden = true;
+  }
+}
+
+/**
+ * Outlines what each review flag points at (filled text lines, barred eyes, where a tattoo was
+ * seen) on the thumbnail, so the reviewer knows where to look. A region that is the whole photo
+ * (a possible face part) is not drawn: the tag says it.
+ */
+function outlineRegions(ctx, width, height, report) {
+  if (!report?.width || !report?.height) return;
+  const sx = width / report.width;
+  const sy = height / report.height;
+  ctx.strokeStyle = "#d6246e";
+  ctx.lineWidth = Math.max(2, Math.round(width / 120));
+  for (const flag of report.review ?? []) {
+    for (const [x, y, w, h] of flag.regions ?? []) {
+      if (w * h >= 0.9 * report.width * report.height) continue;
+      ctx.strokeRect(x * sx, y * sy, Math.max(1, w * sx), Math.max(1, h * sy));
+    }
   }
 }
 
@@ -160,7 +181,7 @@ function card(item) {
   if (item.decision) li.dataset.decision = item.decision;
   const canvas = document.createElement("canvas");
   canvas.setAttribute("aria-hidden", "true");
-  if (item.thumb) drawThumb(canvas, item.thumb);
+  if (item.thumb) drawThumb(canvas, item.thumb, item.report);
   else canvas.hidden = true;
   const title = document.createElement("p");
   title.className = "name";

@@ -397,6 +397,14 @@ test("burned-in text is filled in the worker and the photo is sealed only once d
   assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["plaque.jpg"]);
   assert.match(await page.textContent('.card[data-name="plaque.jpg"]'), /Text filled \(grey boxes\)/);
   await page.screenshot({ path: path.join(screenshots, "contribute-text.png"), fullPage: true });
+  // The thumbnail outlines the filled lines for the reviewer.
+  const outlined = await page.$eval('.card[data-name="plaque.jpg"] canvas', (canvas) => {
+    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] === 0xd6 && data[i + 1] === 0x24 && data[i + 2] === 0x6e) n++;
+    return n;
+  });
+  assert.ok(outlined > 50, `${outlined} outline pixels on the thumbnail`);
   assert.ok(await page.isDisabled("#export"), "nothing is sealed while the text photo is undecided");
   await confirmEveryFlagged(page);
   assert.equal(await page.isDisabled("#export"), false);

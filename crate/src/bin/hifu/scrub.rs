@@ -36,6 +36,8 @@ pub struct Args {
     faces: crate::faces::FaceArgs,
     #[command(flatten)]
     text: crate::text::TextArgs,
+    #[command(flatten)]
+    tattoo: crate::tattoo::TattooArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -103,11 +105,15 @@ fn run_batch(args: &Args) -> Result<bool, String> {
     let mut taken: HashSet<PathBuf> = inputs.iter().map(|i| i.canonical.clone()).collect();
     let mut faces = args.faces.step()?;
     let mut text = args.text.step()?;
+    let mut tattoo = args.tattoo.step()?;
     let mut all_ok = true;
     for input in &inputs {
         let mut steps: Vec<&mut dyn hifu::PixelStep> = vec![&mut faces];
         if let Some(text) = text.as_mut() {
             steps.push(text);
+        }
+        if let Some(tattoo) = tattoo.as_mut() {
+            steps.push(tattoo);
         }
         let line = scrub_one(input, &out_dir, &options, &mut hifu::Chain(steps), &mut taken);
         if let Some(error) = line.error() {

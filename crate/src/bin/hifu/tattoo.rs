@@ -1,4 +1,4 @@
-//! The tattoo check for `hifu contribute`: on unless `--no-tattoo-check`. It needs the skin
+//! The tattoo check for `hifu scrub` and `hifu contribute`: on unless `--no-tattoo-check`. It needs the skin
 //! classifier (models/skin) and the tattoo head (models/tattoo/tattoo.json); when either is
 //! missing the command stops before reading any photo (fail closed).
 
