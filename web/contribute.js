@@ -47,13 +47,22 @@ export function parseSiteConfig(text) {
     siteCode: value("site_code") ?? value("site") ?? "unspecified",
     batchLabel: value("batch"),
     hubUrl: value("hub_url"),
+    // Review flags whose photos the site excludes outright (`exclude_flagged = tattoo, text`):
+    // the de-identification policy's field, recorded in the manifest like the rest of it.
+    policy: { exclude_flagged: (value("exclude_flagged") ?? "").split(/[,\s]+/).filter(Boolean) },
   };
 }
 
 // ---- Flags and decisions ----
 
+/** The review flag for which the site's policy excludes this photo outright, if any. */
+function excludedByPolicy(item) {
+  const kinds = batch?.policy?.exclude_flagged ?? [];
+  return item.status === "ok" ? (item.report?.review ?? []).map((r) => r.kind).find((k) => kinds.includes(k)) : undefined;
+}
+
 function flagsOf(item) {
-  const ok = item.status === "ok";
+  const ok = item.status === "ok" && !excludedByPolicy(item);
   const decision = item.classification?.decision;
   return {
     faces: ok && (item.report?.faces ?? []).some((f) => (f.redacted ?? "box") === "box"),
@@ -75,7 +84,7 @@ const needsReview = (item) => {
   return f.faces || f.partial_face || f.face_part || f.text || f.tattoo || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
-const included = (item) => item.status === "ok" && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
+const included = (item) => item.status === "ok" && !excludedByPolicy(item) && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
 
 function matches(item, filter) {
   if (filter === "all") return true;
@@ -164,6 +173,8 @@ function tagList(item) {
   if (f.text) tags.push(t("f_text"));
   if (f.tattoo) tags.push(t("f_tattoo"));
   if (f.full_face) tags.push(t("f_full_face"));
+  const policyKind = excludedByPolicy(item);
+  if (policyKind) tags.push(t("c_excluded_by_policy", { kind: t(`kind_${policyKind}`) }));
   if (item.status === "unmatched") tags.push(t("f_unmatched"));
   if (item.status === "conflict") tags.push(t("f_conflict", { rows: (item.rows ?? []).join(", ") }));
   if (f.abstained) tags.push(t("f_abstained"));
@@ -197,7 +208,7 @@ function card(item) {
     li.append(verdict);
   }
   // Every clean photo can be excluded; flagged ones must be decided before sealing.
-  if (item.status === "ok") li.append(reviewControls(item));
+  if (item.status === "ok" && !excludedByPolicy(item)) li.append(reviewControls(item));
   return li;
 }
 
@@ -313,7 +324,7 @@ async function planBatch() {
   const optOut = await readBytes($("optout"));
   let plan;
   try {
-    plan = hifu.deidentify(records, config.siteKey, photos.map((f) => f.name), optOut ? { optOut } : undefined);
+    plan = hifu.deidentify(records, config.siteKey, photos.map((f) => f.name), { policy: config.policy, ...(optOut ? { optOut } : {}) });
   } catch (error) {
     setStatus("error", "c_config_bad", { message: error.message });
     return;
@@ -327,6 +338,7 @@ async function planBatch() {
     siteCode: config.siteCode,
     batchLabel: config.batchLabel,
     hubUrl: config.hubUrl,
+    policy: config.policy,
     links,
     unmatched: plan.unmatched_photos,
     // Claimed by two or more rows: never contributed (which record is right is for the site
@@ -393,7 +405,7 @@ async function exportBundle() {
   const sink = await openBundleSink(file); // first: the save dialog needs the click's gesture
   if (!sink) return;
   const chosen = [...items.values()].filter(included).sort((a, b) => a.name.localeCompare(b.name));
-  const sealer = new hifu.Sealer(batch.hubKey, { siteCode: batch.siteCode, batch: batch.batchLabel });
+  const sealer = new hifu.Sealer(batch.hubKey, { siteCode: batch.siteCode, batch: batch.batchLabel, policy: batch.policy });
   try {
     await sink.write(sealer.takeOutput());
     for (const [index, item] of chosen.entries()) {

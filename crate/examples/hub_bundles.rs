@@ -62,7 +62,7 @@ fn main() {
                     race: None,
                     lesion_site: None,
                 },
-                scrub: ScrubSummary { removed: vec![], orientation_applied: None, output_kind: None, faces_redacted: Some(0), gate: None, classifier: None },
+                scrub: ScrubSummary { removed: vec![], orientation_applied: None, output_kind: None, faces_redacted: Some(0), gate: None, review: vec![], classifier: None },
             });
             images.push(bytes);
         }

@@ -63,6 +63,9 @@ pub enum Redacted {
     None,
 }
 
+/// Every kind of [`ReviewFlag`] hifu raises (what `record::Policy::exclude_flagged` may name).
+pub const REVIEW_KINDS: [&str; 4] = ["partial_face", "face_part", "text", "tattoo"];
+
 /// Something a person must look at before the photo leaves the site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewFlag {

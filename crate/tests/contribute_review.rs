@@ -80,6 +80,30 @@ fn a_tattoo_photo_is_held_until_a_person_approves_it() {
     let (result, _) = contribute("c.hifu", "c.json", &["--tattoo-model", p(&root.join("nowhere"))]);
     assert_eq!(result.status.code(), Some(2), "a missing tattoo model stops the run");
     assert!(!root.join("c.hifu").exists());
+    // A site that sends no tattoo photo and no photo with text at all says so in its policy:
+    // those photos are excluded outright (approval cannot bring them back), nothing is held.
+    std::fs::write(root.join("policy.json"), r#"{"exclude_flagged": ["tattoo", "text"]}"#).unwrap();
+    let (result, report) = contribute(
+        "e.hifu",
+        "e.json",
+        &["--policy", p(&root.join("policy.json")), "--approve", p(&root.join("approved.txt"))],
+    );
+    assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(report["photos_held_for_review"].as_array().unwrap().len(), 0, "{report}");
+    let mut excluded: Vec<String> = report["photos_excluded_by_policy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["photo"].as_str().unwrap(), e["kinds"][0].as_str().unwrap()))
+        .collect();
+    excluded.sort();
+    assert_eq!(excluded, ["P001_1.jpg text", "T001_1.jpg tattoo"], "{report}");
+    assert_eq!(bundle_images(root, "e.hifu"), 1);
+    std::fs::write(root.join("bad-policy.json"), r#"{"exclude_flagged": ["tatoo"]}"#).unwrap();
+    let (result, _) = contribute("f.hifu", "f.json", &["--policy", p(&root.join("bad-policy.json"))]);
+    assert_eq!(result.status.code(), Some(2), "a misspelt kind is refused");
+    assert!(String::from_utf8_lossy(&result.stderr).contains("exclude_flagged"));
+
     let (result, _) = contribute("d.hifu", "d.json", &["--text-model", p(&root.join("nowhere"))]);
     assert_eq!(result.status.code(), Some(2), "a missing text model stops the run");
     assert!(String::from_utf8_lossy(&result.stderr).contains("ppocr_det.safetensors"));

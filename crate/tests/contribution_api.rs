@@ -64,6 +64,7 @@ fn planned_photos_become_a_bundle_that_holds_exactly_them_and_no_identifier() {
         output_kind: None,
         faces_redacted: Some(1),
         gate: Some(hifu::report::Gate { excluded: true, reason: Some(hifu::GateReason::FullFace) }),
+        review: vec![],
         classifier: None,
     };
     let face = common::jpeg(&common::asymmetric(32, 32), 90, common::Meta::default());
@@ -86,4 +87,37 @@ fn planned_photos_become_a_bundle_that_holds_exactly_them_and_no_identifier() {
     for identifier in ["P01", "P02", "P03", "山田", "太郎", "IMG_0"] {
         assert!(!json.contains(identifier), "{identifier} reached the manifest: {json}");
     }
+}
+
+#[test]
+fn a_photo_with_a_flag_the_policy_excludes_cannot_be_sealed_and_others_keep_their_flags() {
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let hub = generate_hub_keypair(&mut rng);
+    let policy: Policy = serde_json::from_str(r#"{"exclude_flagged": ["tattoo"]}"#).unwrap();
+    let mut writer = BundleWriter::new(hub.public_key(), "TEST-DERM", None, policy, 4096, &mut rng).unwrap();
+    let mut sealed = writer.take_output();
+    let photo = common::jpeg(&common::asymmetric(32, 32), 90, common::Meta::default());
+    let summary = |review: &[&str]| ScrubSummary {
+        removed: vec![],
+        orientation_applied: None,
+        output_kind: None,
+        faces_redacted: Some(0),
+        gate: None,
+        review: review.iter().map(|k| k.to_string()).collect(),
+        classifier: None,
+    };
+    let record = || {
+        serde_json::from_str::<hifu::record::DeidentifiedRecord>(r#"{"pseudonym": "p", "final_diagnosis": "nevus"}"#).unwrap()
+    };
+    let refused = writer.add(&photo, "image/jpeg", record(), summary(&["text", "tattoo"])).unwrap_err();
+    assert_eq!(refused.code(), "seal.withheld");
+    // Text was filled and a person approved the photo: it goes, and the manifest says so.
+    writer.add(&photo, "image/jpeg", record(), summary(&["text"])).unwrap();
+    sealed.extend(writer.take_output());
+    sealed.extend(writer.finish().unwrap());
+    let entries = open_all(&sealed, &hub).unwrap();
+    let manifest = Manifest::from_json(&entries[1].data).unwrap();
+    assert_eq!(manifest.items.len(), 1);
+    assert_eq!(manifest.items[0].scrub.review, ["text"]);
+    assert_eq!(manifest.policy.exclude_flagged, ["tattoo"]);
 }

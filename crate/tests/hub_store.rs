@@ -93,6 +93,7 @@ fn bundle(hub: &HubPrivateKey, site: &str, label: &str, items: &[Item], seed: u6
                 output_kind: None,
                 faces_redacted: Some(0),
                 gate: None,
+                review: vec![],
                 classifier: None,
             },
         });

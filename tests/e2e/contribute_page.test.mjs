@@ -324,9 +324,9 @@ test("facial close-ups are flagged for the reviewer and sealed only once decided
  * Writes the records and a site configuration, then processes the photos in a fresh English
  * page without a save dialog (the bundle comes as a download): ready for review.
  */
-async function reviewBatch(dir, photos, rows, siteCode) {
+async function reviewBatch(dir, photos, rows, siteCode, settings = []) {
   fs.writeFileSync(path.join(dir, "records.csv"), rows.join("\n") + "\n");
-  writeSiteConfig(dir, [`site_code = ${siteCode}`]);
+  writeSiteConfig(dir, [`site_code = ${siteCode}`, ...settings]);
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1200, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   await page.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined }));
@@ -425,6 +425,28 @@ test("burned-in text is filled in the worker and the photo is sealed only once d
     return n;
   }, [...sealed]);
   assert.ok(grey > 1500, `only ${grey} fill pixels in the lower-left quarter`);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  await context.close();
+});
+
+test("a site policy that excludes photos with text leaves them out without a decision", { skip: (!fs.existsSync(LOGO) || hamImages().length < 1) && "needs ../shared" }, async () => {
+  const dir = fs.mkdtempSync(path.join(workdir, "policy-"));
+  const photos = path.join(dir, "photos");
+  fs.mkdirSync(photos);
+  fs.copyFileSync(LOGO, path.join(photos, "plaque.jpg"));
+  fs.copyFileSync(path.join(HAM, hamImages()[2]), path.join(photos, "lesion.jpg"));
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "X1,47,M,2024-08-01,psoriasis,plaque.jpg", "X2,36,F,2024-08-02,nevus,lesion.jpg"];
+  const { context, page, log } = await reviewBatch(dir, photos, rows, "POLICY", ["exclude_flagged = text"]);
+
+  await page.selectOption("#filter", "all");
+  assert.match(await page.textContent('.card[data-name="plaque.jpg"]'), /Excluded by the site's policy: burned-in text/);
+  assert.equal(await page.locator('.card[data-name="plaque.jpg"] button.exclude').count(), 0, "nothing to decide");
+  assert.equal(await page.isDisabled("#export"), false, "an excluded photo needs no decision");
+  await page.screenshot({ path: path.join(screenshots, "contribute-policy.png"), fullPage: true });
+  const manifest = await sealAndOpen(page, dir);
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis), ["nevus"]);
+  assert.deepEqual(manifest.policy.exclude_flagged, ["text"]);
   assert.deepEqual(log.errors, []);
   assert.deepEqual(log.foreign, []);
   await context.close();

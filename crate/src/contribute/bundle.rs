@@ -32,7 +32,8 @@ impl BundleWriter {
 
     /// Adds one scrubbed photo with its de-identified record. Photos are named by number
     /// (`images/00001.jpg`): original file names stay at the site, as they often carry IDs.
-    /// A photo the gate excluded, or one without a clean copy, is refused: whatever the caller
+    /// A photo the gate excluded, one with a review flag the policy excludes outright
+    /// (`Policy::exclude_flagged`), or one without a clean copy, is refused: whatever the caller
     /// forgot to check, it cannot reach the bundle.
     pub fn add(
         &mut self,
@@ -41,7 +42,8 @@ impl BundleWriter {
         record: DeidentifiedRecord,
         scrub: ScrubSummary,
     ) -> Result<(), SealError> {
-        if image.is_empty() || mime.is_empty() || scrub.gate.as_ref().is_some_and(|g| g.excluded) {
+        let by_policy = self.manifest.policy.excluded_kind(scrub.review.iter().map(String::as_str)).is_some();
+        if image.is_empty() || mime.is_empty() || scrub.gate.as_ref().is_some_and(|g| g.excluded) || by_policy {
             return Err(SealError::Withheld);
         }
         let number = self.manifest.items.len() + 1;

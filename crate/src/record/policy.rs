@@ -29,6 +29,10 @@ pub struct Policy {
     pub redaction_marker: String,
     /// Whether the race column leaves the site at all.
     pub keep_race: bool,
+    /// Review flags (`report::REVIEW_KINDS`) whose photos are excluded outright instead of held
+    /// for a person: e.g. `["tattoo"]` for a site that sends no tattoo photo at all. Empty (the
+    /// default): every flagged photo waits for a person's decision.
+    pub exclude_flagged: Vec<String>,
 }
 
 impl Default for Policy {
@@ -40,6 +44,7 @@ impl Default for Policy {
             redact_free_text: true,
             redaction_marker: "[redacted]".into(),
             keep_race: true,
+            exclude_flagged: Vec::new(),
         }
     }
 }
@@ -59,6 +64,46 @@ impl Policy {
                 "redaction_marker must not contain digits",
             ));
         }
+        if self.exclude_flagged.iter().any(|k| !crate::report::REVIEW_KINDS.contains(&k.as_str())) {
+            return Err(RecordError::BadPolicy(
+                "exclude_flagged may list only partial_face, face_part, text and tattoo",
+            ));
+        }
         Ok(())
+    }
+
+    /// The first of `review`'s flags whose kind this policy excludes outright, if any.
+    pub fn excluded_flag<'a>(&self, review: &'a [crate::report::ReviewFlag]) -> Option<&'a str> {
+        self.excluded_kind(review.iter().map(|f| f.kind.as_str()))
+    }
+
+    /// The first of `kinds` that this policy excludes outright, if any.
+    pub fn excluded_kind<'a>(&self, mut kinds: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        kinds.find(|k| self.exclude_flagged.iter().any(|e| e == k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::ReviewFlag;
+
+    fn flag(kind: &str) -> ReviewFlag {
+        ReviewFlag { kind: kind.into(), regions: Vec::new(), score: 1.0 }
+    }
+
+    #[test]
+    fn a_policy_excludes_only_the_kinds_it_names() {
+        let policy: Policy = serde_json::from_str(r#"{"exclude_flagged": ["tattoo"]}"#).unwrap();
+        policy.validate().unwrap();
+        assert_eq!(policy.excluded_flag(&[flag("text"), flag("tattoo")]), Some("tattoo"));
+        assert_eq!(policy.excluded_flag(&[flag("text")]), None);
+        assert_eq!(Policy::default().excluded_flag(&[flag("tattoo")]), None);
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused() {
+        let policy: Policy = serde_json::from_str(r#"{"exclude_flagged": ["tatoo"]}"#).unwrap();
+        assert!(matches!(policy.validate(), Err(RecordError::BadPolicy(_))));
     }
 }

@@ -35,7 +35,7 @@ pub enum SealError {
     SealFailed,
     #[error("The manifest could not be written as JSON: this is a bug in hifu")]
     Manifest,
-    #[error("This photo was withheld by the identifiable-photo gate (or has no clean copy) and cannot be sealed: leave it out of the bundle")]
+    #[error("This photo was withheld by the identifiable-photo gate or the site's policy (or has no clean copy) and cannot be sealed: leave it out of the bundle")]
     Withheld,
 }
 

@@ -56,6 +56,10 @@ pub struct ScrubSummary {
     /// The identifiable-photo gate's decision; absent when no gate ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gate: Option<Gate>,
+    /// The review flags the photo was sealed with (`text`, `tattoo`, …): a person approved it
+    /// with them. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<String>,
     /// Classifier output (decision support), when the site ran it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier: Option<serde_json::Value>,
@@ -72,6 +76,7 @@ impl ScrubSummary {
             output_kind: report.output_kind,
             faces_redacted: detection_ran.then_some(report.faces.len()),
             gate: report.gate.clone(),
+            review: report.review.iter().map(|f| f.kind.clone()).collect(),
             classifier: None,
         }
     }

@@ -76,6 +76,8 @@ struct Report {
     photos_excluded_by_gate: u64,
     /// Flagged photos not sealed: a person must look at them and list them in `--approve`.
     photos_held_for_review: Vec<HeldPhoto>,
+    /// Flagged photos the policy excludes outright (`exclude_flagged`), with the flag.
+    photos_excluded_by_policy: Vec<HeldPhoto>,
     photos_failed: Vec<PhotoFailure>,
     unmatched_photos: Vec<String>,
     unmatched_rows: Vec<u64>,
@@ -145,14 +147,18 @@ fn print_summary(report: &Report) {
         eprintln!("  {error}");
     }
     say!(
-        "photos: {} found, {} excluded (opt-out), {} linked, {} contributed, {} kept back by the face gate, {} failed",
+        "photos: {} found, {} excluded (opt-out), {} linked, {} contributed, {} kept back by the face gate, {} excluded by the policy, {} failed",
         report.photos_found,
         report.photos_excluded_opt_out,
         report.photos_linked,
         report.photos_contributed,
         report.photos_excluded_by_gate,
+        report.photos_excluded_by_policy.len(),
         report.photos_failed.len()
     );
+    for excluded in &report.photos_excluded_by_policy {
+        say!("  {}: excluded by the policy ({})", excluded.photo, excluded.kinds.join(", "));
+    }
     for held in &report.photos_held_for_review {
         eprintln!(
             "  {}: held for review ({}); look at it and list it in --approve to send it",
@@ -286,6 +292,13 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
             drop(bytes);
             if scrubbed.report.status == Status::Excluded {
                 report.photos_excluded_by_gate += 1;
+                continue;
+            }
+            if let Some(kind) = policy.excluded_flag(&scrubbed.report.review) {
+                report.photos_excluded_by_policy.push(HeldPhoto {
+                    photo: planned.photo.clone(),
+                    kinds: vec![kind.to_owned()],
+                });
                 continue;
             }
             if !scrubbed.report.review.is_empty() && !approved.contains(&planned.photo) {
