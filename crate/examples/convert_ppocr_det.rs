@@ -27,23 +27,6 @@ use onnx_rs::ast::{Node, OpType, TensorProto};
 
 type Error = Box<dyn std::error::Error>;
 
-/// Backbone blocks (PP-LCNetV3 ×0.75, detection layout): depthwise kernel, stride, with SE.
-const BLOCKS: [(usize, usize, bool); 14] = [
-    (3, 1, false),
-    (3, 2, false),
-    (3, 1, false),
-    (3, 2, false),
-    (3, 1, false),
-    (3, 2, false),
-    (5, 1, false),
-    (5, 1, false),
-    (5, 1, false),
-    (5, 1, false),
-    (5, 2, true),
-    (5, 1, true),
-    (5, 1, false),
-    (5, 1, false),
-];
 const BN_EPS: f32 = 1e-5;
 
 fn main() {
@@ -198,7 +181,9 @@ pub fn convert(src: &str, dst: &str, int8: bool) -> Result<(), Error> {
     put("stem".into(), w, b);
 
     let mut extra: Vec<(String, Tensor)> = Vec::new();
-    for (i, &(kernel, stride, se)) in BLOCKS.iter().enumerate() {
+    // The backbone's layout is the one hifu's port is built for.
+    let blocks = hifu::text::PpOcrDetConfig::default().blocks;
+    for (i, &(kernel, stride, se)) in blocks.iter().enumerate() {
         let dw = take("a depthwise convolution")?;
         let ks = conv_attr(dw, "kernel_shape");
         let st = conv_attr(dw, "strides");

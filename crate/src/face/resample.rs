@@ -8,12 +8,47 @@
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{imageops, RgbImage};
+use zeroize::Zeroize;
+
+use crate::decode::Pixels;
 
 /// `photo` resampled to `width × height` (both at least 1).
 pub fn resize_rgb(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
     let (width, height) = (width.max(1), height.max(1));
     simd_resize(photo, width, height)
         .unwrap_or_else(|| imageops::resize(photo, width, height, imageops::FilterType::Triangle))
+}
+
+/// The upright photo `pixels` (RGB, or RGBA with the alpha dropped) resampled to
+/// `width × height` (both at least 1), as [`resize_rgb`] would, but read in place: a step that
+/// only needs a small copy (the text check) makes no full-size copy of the patient's photo.
+pub fn resize_pixels(pixels: &Pixels, width: u32, height: u32) -> RgbImage {
+    let (width, height) = (width.max(1), height.max(1));
+    simd_resize_pixels(pixels, width, height).unwrap_or_else(|| {
+        let rgb: Vec<u8> = pixels.samples().chunks_exact(usize::from(pixels.channels())).flat_map(|p| p.iter().take(3).copied()).collect();
+        let photo = RgbImage::from_raw(pixels.width(), pixels.height(), rgb).unwrap_or_default();
+        let small = imageops::resize(&photo, width, height, imageops::FilterType::Triangle);
+        photo.into_raw().zeroize();
+        small
+    })
+}
+
+fn simd_resize_pixels(pixels: &Pixels, width: u32, height: u32) -> Option<RgbImage> {
+    let kind = if pixels.channels() == 4 { PixelType::U8x4 } else { PixelType::U8x3 };
+    let source = ImageRef::new(pixels.width(), pixels.height(), pixels.samples(), kind).ok()?;
+    let mut target = Image::new(width, height, kind);
+    // Alpha is dropped, so it must not weight the colours.
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).use_alpha(false);
+    Resizer::new().resize(&source, &mut target, &options).ok()?;
+    let mut samples = target.into_vec();
+    let rgb = if pixels.channels() == 4 {
+        let rgb: Vec<u8> = samples.chunks_exact(4).flat_map(|p| p.iter().take(3).copied()).collect();
+        samples.zeroize();
+        rgb
+    } else {
+        samples
+    };
+    RgbImage::from_raw(width, height, rgb)
 }
 
 /// The `[left, top, width, height]` region of `photo` (fractional, inside the photo)
@@ -64,6 +99,17 @@ mod tests {
                 ((x ^ y) & 0xff) as u8,
             ])
         })
+    }
+
+    #[test]
+    fn resizing_pixels_in_place_matches_resizing_a_copy_and_drops_alpha() {
+        let photo = gradient(401, 301);
+        let rgb = Pixels::new(401, 301, 3, zeroize::Zeroizing::new(photo.as_raw().clone())).unwrap();
+        let rgba_samples: Vec<u8> = photo.pixels().flat_map(|p| [p[0], p[1], p[2], 77]).collect();
+        let rgba = Pixels::new(401, 301, 4, zeroize::Zeroizing::new(rgba_samples)).unwrap();
+        let expected = resize_rgb(&photo, 231, 173);
+        assert_eq!(resize_pixels(&rgb, 231, 173), expected);
+        assert_eq!(resize_pixels(&rgba, 231, 173), expected);
     }
 
     #[test]

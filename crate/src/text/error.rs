@@ -4,11 +4,6 @@
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TextError {
     #[error(
-        "The text detector weights are missing: run ./scripts/convert-ppocr-det, or turn the \
-         text check off explicitly"
-    )]
-    WeightsMissing,
-    #[error(
         "The text detector weights are unreadable or do not match PP-OCRv4 ({detail}): \
          run ./scripts/convert-ppocr-det again"
     )]
@@ -20,7 +15,6 @@ pub enum TextError {
 impl TextError {
     pub fn code(&self) -> &'static str {
         match self {
-            TextError::WeightsMissing => "text.weights_missing",
             TextError::Weights { .. } => "text.weights_invalid",
             TextError::Inference { .. } => "text.inference",
         }

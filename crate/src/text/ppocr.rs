@@ -220,10 +220,6 @@ impl PpOcrDet {
         })
     }
 
-    pub fn config(&self) -> &PpOcrDetConfig {
-        &self.config
-    }
-
     /// The input tensor (1, 3, H, W) from RGB bytes, normalised in the network's BGR order.
     /// `width` and `height` must be multiples of 32.
     pub fn input(&self, rgb: &[u8], width: usize, height: usize) -> Result<Tensor> {

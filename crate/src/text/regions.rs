@@ -4,8 +4,8 @@
 //! `area · (1 − r²) / perimeter`; the "unclip" distance `area · ratio / perimeter` undoes it).
 //! hifu keeps axis-aligned boxes: a box only has to cover the text it hides.
 
-/// Post-processing settings (defaults: PaddleOCR's, except `box_threshold`, chosen for hifu:
-/// see models/text/README.md).
+/// Post-processing settings (defaults: DBNet's usual pixel and box thresholds, 0.3 and 0.6,
+/// and RapidOCR's unclip ratio; which boxes are text is decided afterwards by [`super::lines`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionParams {
     /// A map pixel at or above this is text.

@@ -2,7 +2,6 @@
 //! pixels, fill every text box with the same opaque grey as faces (never a blur), and flag the
 //! photo `text` with the boxes so that a person sees what was hidden before it is sealed.
 
-use image::RgbImage;
 use rand_core::SeedableRng;
 use zeroize::Zeroize;
 
@@ -11,7 +10,7 @@ use super::ppocr::{PpOcrDet, PpOcrDetConfig};
 use super::regions::{text_boxes, RegionParams};
 use super::TextError;
 use crate::decode::Pixels;
-use crate::face::resample::resize_rgb;
+use crate::face::resample::resize_pixels;
 use crate::redact::{redact, Canvas, RedactMode};
 use crate::report::ReviewFlag;
 use crate::scrub::{PixelStep, StepOutcome};
@@ -66,16 +65,8 @@ impl TextStep {
     /// The text probability map of `pixels` (RGB or RGBA) at the detector's input size:
     /// (values, width, height).
     pub fn probability_map(&self, pixels: &Pixels) -> Result<(Vec<f32>, u32, u32), TextError> {
-        let rgb: Vec<u8> = match pixels.channels() {
-            3 => pixels.samples().to_vec(),
-            _ => pixels.samples().chunks_exact(4).flat_map(|p| p.iter().take(3).copied()).collect(),
-        };
-        let Some(photo) = RgbImage::from_raw(pixels.width(), pixels.height(), rgb) else {
-            return Err(TextError::Inference { detail: "pixel buffer does not match its size".into() });
-        };
         let (w, h) = self.input_size(pixels.width(), pixels.height());
-        let mut small = resize_rgb(&photo, w, h).into_raw();
-        photo.into_raw().zeroize();
+        let mut small = resize_pixels(pixels, w, h).into_raw();
         let input = self.detector.input(&small, w as usize, h as usize);
         small.zeroize();
         let map = input
