@@ -4,9 +4,9 @@
 // what comes back is the clean copy (a Blob), its report and the classifier's verdict.
 import * as hifu from "./hifu.js";
 
-// The contributor page also checks for burned-in text (filled, like faces) and tattoos: a
-// flagged photo waits for the reviewer.
-const ready = hifu.init({ tattooCheck: true, textCheck: true });
+// The contributor page also checks for burned-in text (filled, like faces), tattoos and
+// fingerprints: a flagged photo waits for the reviewer.
+const ready = hifu.init({ tattooCheck: true, textCheck: true, fingerprintCheck: true });
 const THUMB = 160;
 
 async function thumbnail(blob) {

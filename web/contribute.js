@@ -70,6 +70,7 @@ function flagsOf(item) {
     face_part: ok && (item.report?.review ?? []).some((r) => r.kind === "face_part"),
     text: ok && (item.report?.review ?? []).some((r) => r.kind === "text"),
     tattoo: ok && (item.report?.review ?? []).some((r) => r.kind === "tattoo"),
+    fingerprint: ok && (item.report?.review ?? []).some((r) => r.kind === "fingerprint"),
     full_face: item.status === "excluded",
     unmatched: item.status === "unmatched" || item.status === "conflict",
     abstained: ok && (decision === "not_sure" || decision === "not_skin"),
@@ -81,7 +82,7 @@ function flagsOf(item) {
 const processed = (item) => item.status !== "unmatched" && item.status !== "conflict";
 const needsReview = (item) => {
   const f = flagsOf(item);
-  return f.faces || f.partial_face || f.face_part || f.text || f.tattoo || f.abstained;
+  return f.faces || f.partial_face || f.face_part || f.text || f.tattoo || f.fingerprint || f.abstained;
 };
 const undecided = (item) => needsReview(item) && !item.decision;
 const included = (item) => item.status === "ok" && !excludedByPolicy(item) && (needsReview(item) ? item.decision === "confirm" : item.decision !== "exclude");
@@ -146,8 +147,8 @@ async function drawThumb(canvas, blob, report) {
 }
 
 /**
- * Outlines what each review flag points at (filled text lines, barred eyes, where a tattoo was
- * seen) on the thumbnail, so the reviewer knows where to look. A region that is the whole photo
+ * Outlines what each review flag points at (filled text lines, barred eyes, where a tattoo or
+ * fingerprint ridges were seen) on the thumbnail, so the reviewer knows where to look. A region that is the whole photo
  * (a possible face part) is not drawn: the tag says it.
  */
 function outlineRegions(ctx, width, height, report) {
@@ -172,6 +173,7 @@ function tagList(item) {
   if (f.face_part) tags.push(t("f_face_part"));
   if (f.text) tags.push(t("f_text"));
   if (f.tattoo) tags.push(t("f_tattoo"));
+  if (f.fingerprint) tags.push(t("f_fingerprint"));
   if (f.full_face) tags.push(t("f_full_face"));
   const policyKind = excludedByPolicy(item);
   if (policyKind) tags.push(t("c_excluded_by_policy", { kind: t(`kind_${policyKind}`) }));

@@ -33,6 +33,12 @@ export interface InitOptions {
    * `text.model_missing` (fail closed). The contributor page turns it on.
    */
   textCheck?: boolean;
+  /**
+   * Also look for resolved friction ridges (a fingertip's, palm's or sole's print): a
+   * `fingerprint` entry with the ridge patches' regions is added to `report.review`. Needs no
+   * model file. The contributor page turns it on.
+   */
+  fingerprintCheck?: boolean;
 }
 
 /** Loads the wasm once; later calls return the same promise. */

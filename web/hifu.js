@@ -27,6 +27,7 @@ let textError = null;
  * models/tattoo/tattoo.json); if it does not load, `scrub` fails closed with `tattoo.model_missing`.
  * `textCheck: true` adds the burned-in text check (models/text/ppocr_det.safetensors, 1.2 MB,
  * fetched only then); if it does not load, `scrub` fails closed with `text.model_missing`.
+ * `fingerprintCheck: true` adds the fingerprint check (no model file).
  */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
@@ -40,6 +41,7 @@ export function init(options = {}) {
     const textBase = new URL("./models/text/", import.meta.url);
     ready = wasmInit({ module_or_path: url })
       .then(() => loadFaceDetector(faceBase))
+      .then(() => faceDetector?.setFingerprintCheck(Boolean(options.fingerprintCheck)))
       .then(() => (options.textCheck ? loadTextCheck(textBase) : undefined))
       .then(() => (options.tattooCheck ? loadTattooCheck(skinBase, tattooBase) : undefined));
     ready.catch(() => {

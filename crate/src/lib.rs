@@ -29,6 +29,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod face;
+pub mod fingerprint;
 pub mod hex;
 pub mod hub;
 pub mod nn;

@@ -64,7 +64,7 @@ pub enum Redacted {
 }
 
 /// Every kind of [`ReviewFlag`] hifu raises (what `record::Policy::exclude_flagged` may name).
-pub const REVIEW_KINDS: [&str; 4] = ["partial_face", "face_part", "text", "tattoo"];
+pub const REVIEW_KINDS: [&str; 5] = ["partial_face", "face_part", "text", "tattoo", "fingerprint"];
 
 /// Something a person must look at before the photo leaves the site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +74,8 @@ pub struct ReviewFlag {
     /// face that no box was found for (nothing was painted; the region is the whole photo).
     /// `text`: lines of burned-in text were found and filled (`text::TextStep`; the regions
     /// are the filled boxes). `tattoo`: the photo may show a tattoo (`skin::TattooStep`).
+    /// `fingerprint`: friction ridges (a fingertip's, palm's or sole's print) are resolved in
+    /// the regions (`fingerprint::FingerprintStep`).
     pub kind: String,
     /// The regions concerned, `[x, y, width, height]` in output pixels.
     pub regions: Vec<[f32; 4]>,

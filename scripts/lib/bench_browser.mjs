@@ -3,11 +3,11 @@
 //       draws a photo-like test image on a canvas and saves it as JPEG (no metadata)
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
-//       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "bytes_out": …,
-//       "wasm_memory_mb": …}: the time of the scrub() call alone, without and with face
-//       detection, then (in a second page) with faces and the burned-in text check, and the size
-//       of the first page's wasm memory afterwards (it only grows, so this is the peak of both
-//       calls)
+//       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_fingerprint": …,
+//       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without and
+//       with face detection, then (in a second and a third page) with faces and the burned-in
+//       text check or the fingerprint check, and the size of the first page's wasm memory
+//       afterwards (it only grows, so this is the peak of both calls)
 import fs from "node:fs";
 import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
 
@@ -88,6 +88,16 @@ try {
       result.ms_faces_text = await textPage.evaluate(async (base64) => {
         const api = await import("/hifu.js");
         await api.init({ textCheck: true });
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const start = performance.now();
+        api.scrub(bytes);
+        return performance.now() - start;
+      }, fs.readFileSync(file).toString("base64"));
+      const fingerprintPage = await browser.newPage();
+      await fingerprintPage.goto(`${server.origin}/favicon.svg`);
+      result.ms_faces_fingerprint = await fingerprintPage.evaluate(async (base64) => {
+        const api = await import("/hifu.js");
+        await api.init({ fingerprintCheck: true });
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const start = performance.now();
         api.scrub(bytes);

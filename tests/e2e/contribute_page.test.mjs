@@ -381,6 +381,34 @@ test("a photo showing a tattoo is flagged for the reviewer and sealed only once 
   await context.close();
 });
 
+// A palmar finger close-up whose ridges are resolved (models/fingerprint/labels.csv: "yes").
+const RIDGES = path.join(CLINICAL, "dermnet/Hand dermatitis/2815.jpg");
+
+test("a photo with resolved fingerprint ridges is flagged for the reviewer and sealed only once decided", { skip: (!fs.existsSync(RIDGES) || hamImages().length < 1) && "needs ../shared" }, async () => {
+  const dir = fs.mkdtempSync(path.join(workdir, "fingerprint-"));
+  const photos = path.join(dir, "photos");
+  fs.mkdirSync(photos);
+  fs.copyFileSync(RIDGES, path.join(photos, "finger.jpg"));
+  fs.copyFileSync(path.join(HAM, hamImages()[3]), path.join(photos, "lesion.jpg"));
+  const rows = ["patient_id,age,sex,capture_date,final_diagnosis,file_name", "F1,61,F,2024-09-01,hand dermatitis,finger.jpg", "F2,45,M,2024-09-02,nevus,lesion.jpg"];
+  const { context, page, log } = await reviewBatch(dir, photos, rows, "RIDGES");
+
+  await page.selectOption("#filter", "fingerprint");
+  assert.deepEqual(await page.$$eval(".card", (cs) => cs.map((c) => c.dataset.name)), ["finger.jpg"]);
+  assert.match(await page.textContent('.card[data-name="finger.jpg"]'), /Fingertip, palm or sole ridges resolved/);
+  await page.screenshot({ path: path.join(screenshots, "contribute-fingerprint.png"), fullPage: true });
+  assert.ok(await page.isDisabled("#export"), "nothing is sealed while the fingerprint photo is undecided");
+  await confirmEveryFlagged(page);
+  assert.equal(await page.isDisabled("#export"), false);
+  const manifest = await sealAndOpen(page, dir);
+  assert.deepEqual(manifest.items.map((i) => i.record.final_diagnosis).sort(), ["hand dermatitis", "nevus"]);
+  const finger = manifest.items.find((i) => i.record.final_diagnosis === "hand dermatitis");
+  assert.ok(finger.scrub.review.includes("fingerprint"), JSON.stringify(finger.scrub));
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.foreign, []);
+  await context.close();
+});
+
 // A psoriasis photo with DermNet's logo burned into its lower-left corner.
 const LOGO = path.join(CLINICAL, "dermnet/Psoriasis/2756.jpg");
 

@@ -66,7 +66,7 @@ impl Policy {
         }
         if self.exclude_flagged.iter().any(|k| !crate::report::REVIEW_KINDS.contains(&k.as_str())) {
             return Err(RecordError::BadPolicy(
-                "exclude_flagged may list only partial_face, face_part, text and tattoo",
+                "exclude_flagged may list only partial_face, face_part, text, tattoo and fingerprint",
             ));
         }
         Ok(())

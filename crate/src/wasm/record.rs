@@ -23,7 +23,7 @@ export interface Policy {
   age_band_years: number; age_top_code: number; capture_date: "year_month" | "year";
   redact_free_text: boolean; redaction_marker: string; keep_race: boolean;
   /** Review flags whose photos are excluded outright instead of held for a person. */
-  exclude_flagged: ("partial_face" | "face_part" | "text" | "tattoo")[];
+  exclude_flagged: ("partial_face" | "face_part" | "text" | "tattoo" | "fingerprint")[];
 }
 export interface DeidentifiedRecord {
   pseudonym: string; age_band?: string; sex?: "male" | "female" | "other" | "unknown";

@@ -79,11 +79,12 @@ export interface ReviewFlag {
    * "face_part": the photo may show part of a face that no box was found for; nothing was
    * painted, a person must look. "text": lines of burned-in text were filled (when the text
    * check is on). "tattoo": the photo may show a tattoo (when the tattoo check is on); its
-   * region is where the check saw it. */
-  kind: "partial_face" | "face_part" | "text" | "tattoo";
+   * region is where the check saw it. "fingerprint": friction ridges (a fingertip's, palm's or
+   * sole's print) are resolved (when the fingerprint check is on). */
+  kind: "partial_face" | "face_part" | "text" | "tattoo" | "fingerprint";
   /** [x, y, width, height] in output pixels: the eye bands (or the face box); the whole photo
    * for "face_part"; the filled boxes for "text"; for "tattoo", the part of the photo that
-   * made the check fire. */
+   * made the check fire; for "fingerprint", the patches of resolved ridges. */
   regions: [number, number, number, number][];
   score: number;
 }

@@ -82,6 +82,9 @@ pub struct FaceDetector {
     text: Option<crate::text::TextStep>,
     /// The tattoo check, once `setTattooCheck` was called (the contributor page does).
     tattoo: Option<crate::skin::TattooStep>,
+    /// The fingerprint check, once `setFingerprintCheck(true)` was called (the contributor
+    /// page does).
+    fingerprint: Option<crate::fingerprint::FingerprintStep>,
 }
 
 #[wasm_bindgen]
@@ -105,6 +108,7 @@ impl FaceDetector {
             options,
             text: None,
             tattoo: None,
+            fingerprint: None,
         })
     }
 
@@ -132,6 +136,9 @@ impl FaceDetector {
         if let Some(tattoo) = self.tattoo.as_mut() {
             steps.push(tattoo);
         }
+        if let Some(fingerprint) = self.fingerprint.as_mut() {
+            steps.push(fingerprint);
+        }
         run_scrub(bytes, &options, &mut crate::Chain(steps))
     }
 
@@ -144,6 +151,14 @@ impl FaceDetector {
         let step = crate::text::TextStep::from_safetensors(weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         self.text = Some(step);
         Ok(())
+    }
+
+    /// Turns the fingerprint check on or off for every later `scrub`: a photo where a
+    /// fingertip's, palm's or sole's ridges are resolved is flagged (`report.review`, kind
+    /// `fingerprint`, with the patches' regions). It needs no model file.
+    #[wasm_bindgen(js_name = setFingerprintCheck)]
+    pub fn set_fingerprint_check(&mut self, on: bool) {
+        self.fingerprint = on.then(crate::fingerprint::FingerprintStep::default);
     }
 
     /// Adds the tattoo check after the face step: every later `scrub` flags a photo that shows

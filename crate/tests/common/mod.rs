@@ -281,3 +281,52 @@ impl ParityReference {
         diff
     }
 }
+
+/// One of hifu's ridge patterns (tests/fixtures/ridges: `whorl`, `loop`, `arch`, `palm`;
+/// 256 × 256, ridges 8 px apart; made by scripts/train/fingerprint_composites.py --patterns).
+pub fn ridge_pattern(kind: &str) -> image::GrayImage {
+    image::open(repo().join(format!("tests/fixtures/ridges/{kind}.png")))
+        .unwrap()
+        .to_luma8()
+}
+
+/// A fingertip pad in skin colour, shaded towards its rim, carrying `pattern`'s ridges at
+/// `spacing` pixels, centred on the photo, its short axis `share` of the photo's short side.
+pub fn with_ridge_pad(
+    photo: &RgbImage,
+    pattern: &image::GrayImage,
+    spacing: f32,
+    share: f32,
+) -> (RgbImage, [f32; 4]) {
+    let (w, h) = photo.dimensions();
+    let a = share * w.min(h) as f32 / 2.0;
+    let b = (a * 1.4).min(0.48 * w.max(h) as f32);
+    let side = (2.0 * b).ceil() as u32;
+    // The fixtures' ridges are 8 px apart.
+    let tile = (side as f32 * 8.0 / spacing).ceil() as u32;
+    let ridges = image::imageops::resize(
+        &image::imageops::crop_imm(pattern, 0, 0, tile.min(256), tile.min(256)).to_image(),
+        side,
+        side,
+        image::imageops::FilterType::Triangle,
+    );
+    let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
+    let mut out = photo.clone();
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let (u, v) = ((x as f32 - cx) / b, (y as f32 - cy) / a);
+        let d = (u * u + v * v).sqrt();
+        if d >= 1.0 {
+            continue;
+        }
+        let (rx, ry) = ((x as f32 - cx + b) as u32, (y as f32 - cy + b) as u32);
+        let ridge = ridges
+            .get_pixel_checked(rx, ry)
+            .map_or(0.0, |r| f32::from(r.0[0]) / 127.5 - 1.0);
+        let shade = 1.0 - 0.25 * d * d;
+        let skin = [205.0, 150.0, 130.0];
+        for (c, s) in p.0.iter_mut().zip(skin) {
+            *c = (s * shade * (1.0 + 0.15 * ridge)).clamp(0.0, 255.0) as u8;
+        }
+    }
+    (out, [cx - b, cy - a, 2.0 * b, 2.0 * a])
+}

@@ -53,8 +53,10 @@ pub struct Args {
     text: crate::text::TextArgs,
     #[command(flatten)]
     tattoo: crate::tattoo::TattooArgs,
+    #[command(flatten)]
+    fingerprint: crate::fingerprint::FingerprintArgs,
     /// Photos a person has looked at and approved although they were flagged (a partial face,
-    /// a possible face part, burned-in text, a tattoo): a text file, one photo file name per line. Every other
+    /// a possible face part, burned-in text, a tattoo, a fingerprint): a text file, one photo file name per line. Every other
     /// flagged photo is held back and listed in the report.
     #[arg(long, value_name = "FILE")]
     approve: Option<PathBuf>,
@@ -88,7 +90,7 @@ struct Report {
 #[derive(Serialize)]
 struct HeldPhoto {
     photo: String,
-    /// What was flagged: `partial_face`, `face_part`, `text`, `tattoo`.
+    /// What was flagged: `partial_face`, `face_part`, `text`, `tattoo`, `fingerprint`.
     kinds: Vec<String>,
 }
 
@@ -246,6 +248,7 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
     // Loaded before any photo is read, so a missing model stops the run rather than a photo.
     let mut text = args.text.step()?;
     let mut tattoo = args.tattoo.step()?;
+    let mut fingerprint = args.fingerprint.step();
     let mut rng = os_rng()?;
     let mut bundle = BundleWriter::new(
         &hub_key,
@@ -277,6 +280,9 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
             }
             if let Some(tattoo) = tattoo.as_mut() {
                 steps.push(tattoo);
+            }
+            if let Some(fingerprint) = fingerprint.as_mut() {
+                steps.push(fingerprint);
             }
             let scrubbed = match hifu::scrub_with(&bytes, &options, &mut Chain(steps)) {
                 Ok(scrubbed) => scrubbed,

@@ -19,6 +19,7 @@ mod bundle;
 mod classify;
 mod contribute;
 mod faces;
+mod fingerprint;
 mod hub;
 mod inspect;
 mod keys;

@@ -38,6 +38,8 @@ pub struct Args {
     text: crate::text::TextArgs,
     #[command(flatten)]
     tattoo: crate::tattoo::TattooArgs,
+    #[command(flatten)]
+    fingerprint: crate::fingerprint::FingerprintArgs,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -106,6 +108,7 @@ fn run_batch(args: &Args) -> Result<bool, String> {
     let mut faces = args.faces.step()?;
     let mut text = args.text.step()?;
     let mut tattoo = args.tattoo.step()?;
+    let mut fingerprint = args.fingerprint.step();
     let mut all_ok = true;
     for input in &inputs {
         let mut steps: Vec<&mut dyn hifu::PixelStep> = vec![&mut faces];
@@ -114,6 +117,9 @@ fn run_batch(args: &Args) -> Result<bool, String> {
         }
         if let Some(tattoo) = tattoo.as_mut() {
             steps.push(tattoo);
+        }
+        if let Some(fingerprint) = fingerprint.as_mut() {
+            steps.push(fingerprint);
         }
         let line = scrub_one(input, &out_dir, &options, &mut hifu::Chain(steps), &mut taken);
         if let Some(error) = line.error() {

@@ -1,0 +1,170 @@
+//! The photo measured block by block at three scales: the ridge band of one block covers
+//! spacings of about 2.7–16 pixels, so the half- and quarter-size copies cover fingertips
+//! photographed two and four times as close.
+
+use image::RgbImage;
+
+use super::spectrum::{peaks_agree, BlockRidges, BlockSpectrum, RidgeBand, BLOCK, STRIDE};
+use crate::decode::Pixels;
+use crate::face::resample::resize_pixels;
+
+/// Longest side of the first scale; smaller photos are measured at their own size.
+pub const MAX_SIDE: u32 = 1024;
+
+/// One scale's grid of blocks.
+#[derive(Debug, Clone, Default)]
+pub struct RidgeMap {
+    /// Photo pixels per pixel of this scale.
+    pub photo_per_pixel: f32,
+    /// One block's area in blocks of the first scale (1, 4, 16), so that patches found at
+    /// different scales are measured alike.
+    pub area: f32,
+    pub columns: usize,
+    pub rows: usize,
+    /// Row-major, `rows × columns`; block (i, j) starts at `(j, i) × STRIDE` in this scale.
+    pub blocks: Vec<BlockRidges>,
+}
+
+impl RidgeMap {
+    pub fn block(&self, row: usize, column: usize) -> Option<&BlockRidges> {
+        if column >= self.columns {
+            return None;
+        }
+        self.blocks.get(row * self.columns + column)
+    }
+
+    /// Block `(row, column)`'s area in photo pixels, `[x, y, width, height]`.
+    pub fn block_region(&self, row: usize, column: usize) -> [f32; 4] {
+        let s = self.photo_per_pixel;
+        let side = BLOCK as f32 * s;
+        [
+            (column * STRIDE) as f32 * s,
+            (row * STRIDE) as f32 * s,
+            side,
+            side,
+        ]
+    }
+}
+
+/// Measures the upright photo at both scales.
+pub fn scan(pixels: &Pixels, band: RidgeBand) -> Vec<RidgeMap> {
+    let (width, height) = (pixels.width(), pixels.height());
+    let shrink = (MAX_SIDE as f32 / width.max(height).max(1) as f32).min(1.0);
+    let (w, h) = (
+        ((width as f32 * shrink).round() as u32).max(1),
+        ((height as f32 * shrink).round() as u32).max(1),
+    );
+    let first = resize_pixels(pixels, w, h);
+    let second = half(&first);
+    let third = half(&second);
+    let mut spectrum = BlockSpectrum::new(band);
+    let photo_per_pixel = width as f32 / w as f32;
+    vec![
+        measure_all(&first, photo_per_pixel, 1.0, &mut spectrum),
+        measure_all(&second, photo_per_pixel * 2.0, 4.0, &mut spectrum),
+        measure_all(&third, photo_per_pixel * 4.0, 16.0, &mut spectrum),
+    ]
+}
+
+fn measure_all(
+    rgb: &RgbImage,
+    photo_per_pixel: f32,
+    area: f32,
+    spectrum: &mut BlockSpectrum,
+) -> RidgeMap {
+    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+    let gray: Vec<f32> = rgb
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| p.iter().map(|v| f32::from(*v)).sum::<f32>() / 3.0)
+        .collect();
+    let columns = if width >= BLOCK {
+        (width - BLOCK) / STRIDE + 1
+    } else {
+        0
+    };
+    let rows = if height >= BLOCK {
+        (height - BLOCK) / STRIDE + 1
+    } else {
+        0
+    };
+    let mut blocks = Vec::with_capacity(rows * columns);
+    for i in 0..rows {
+        for j in 0..columns {
+            blocks.push(
+                spectrum
+                    .measure(&gray, rgb.as_raw(), width, j * STRIDE, i * STRIDE)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    let mut map = RidgeMap {
+        photo_per_pixel,
+        area,
+        columns,
+        rows,
+        blocks,
+    };
+    set_agreement(&mut map);
+    map
+}
+
+/// Fills each block's `agreement` from its 8 neighbours.
+fn set_agreement(map: &mut RidgeMap) {
+    let shares: Vec<f32> = (0..map.rows * map.columns)
+        .map(|index| {
+            let (i, j) = (index / map.columns.max(1), index % map.columns.max(1));
+            let Some(centre) = map.block(i, j) else {
+                return 0.0;
+            };
+            let (mut agree, mut seen) = (0u32, 0u32);
+            for (di, dj) in [
+                (-1i64, -1i64),
+                (-1, 0),
+                (-1, 1),
+                (0, -1),
+                (0, 1),
+                (1, -1),
+                (1, 0),
+                (1, 1),
+            ] {
+                let (ni, nj) = (i as i64 + di, j as i64 + dj);
+                if ni < 0 || nj < 0 {
+                    continue;
+                }
+                if let Some(other) = map.block(ni as usize, nj as usize) {
+                    seen += 1;
+                    agree += u32::from(peaks_agree(centre, other));
+                }
+            }
+            if seen == 0 {
+                0.0
+            } else {
+                agree as f32 / seen as f32
+            }
+        })
+        .collect();
+    for (block, share) in map.blocks.iter_mut().zip(shares) {
+        block.agreement = share;
+    }
+}
+
+/// The image at half size, each pixel the mean of a 2 × 2 square.
+fn half(rgb: &RgbImage) -> RgbImage {
+    let (w, h) = ((rgb.width() / 2).max(1), (rgb.height() / 2).max(1));
+    RgbImage::from_fn(w, h, |x, y| {
+        let mut sum = [0u32; 3];
+        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            let (sx, sy) = (
+                (2 * x + dx).min(rgb.width().saturating_sub(1)),
+                (2 * y + dy).min(rgb.height().saturating_sub(1)),
+            );
+            if let Some(p) = rgb.get_pixel_checked(sx, sy) {
+                for (s, v) in sum.iter_mut().zip(p.0) {
+                    *s += u32::from(v);
+                }
+            }
+        }
+        image::Rgb(sum.map(|s| ((s + 2) / 4) as u8))
+    })
+}

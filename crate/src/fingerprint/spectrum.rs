@@ -1,0 +1,290 @@
+//! What each small block of the photo's spectrum says about ridges. Friction ridges (fingertip,
+//! palm and sole skin) are a narrow-band pattern: many parallel lines at one spacing. In a
+//! block's power spectrum that is a sharp peak at one frequency and one direction, well above
+//! the lower frequencies of the same direction. A single edge (a finger's outline, a crease)
+//! also puts its power in one direction, but spread over every frequency and strongest at the
+//! lowest, which is why the peak is compared with the lower frequencies of its own direction
+//! rather than with the whole band.
+
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
+use std::f32::consts::PI;
+use std::sync::Arc;
+
+/// Side of a block in pixels; blocks overlap by half.
+pub const BLOCK: usize = 32;
+pub const STRIDE: usize = BLOCK / 2;
+/// Half-width of the peak's direction sector.
+const SECTOR: f32 = PI / 9.0;
+/// A pixel is near white when every channel is at least this.
+const WHITE: u8 = 230;
+
+/// One block's measurements.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BlockRidges {
+    /// Frequency of the strongest component in the ridge band, in cycles per block.
+    pub cycles: f32,
+    /// Its direction (of the wave vector), 0–π.
+    pub direction: f32,
+    /// Mean power at the peak (its ring and direction sector) over the mean power of the same
+    /// sector at 0.4–0.65 × the peak's frequency: high for a periodic pattern, below 1 for an edge.
+    pub prominence: f32,
+    /// Share of the peak ring's power that lies in the peak's direction: high for parallel
+    /// lines, low for a mesh or a speckle.
+    pub concentration: f32,
+    /// Band power's amplitude relative to the block's brightness.
+    pub contrast: f32,
+    /// The block's mean colour (R, G, B, 0–255).
+    pub mean_rgb: [f32; 3],
+    /// Share of its pixels that are near white in every channel: printed stripes (a logo, a
+    /// ruler, a label) are, skin ridges are not.
+    pub white_share: f32,
+    /// Share of the block's neighbours (of 8, fewer at the border) whose peak has about the same
+    /// frequency and direction: ridges run on from block to block, chance peaks do not
+    /// ([`super::scan`] sets it).
+    pub agreement: f32,
+}
+
+/// The frequencies, in cycles per block, searched for the ridge peak.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RidgeBand {
+    pub min_cycles: f32,
+    pub max_cycles: f32,
+}
+
+impl Default for RidgeBand {
+    fn default() -> Self {
+        RidgeBand {
+            min_cycles: 2.0,
+            max_cycles: 12.0,
+        }
+    }
+}
+
+/// Whether two blocks' peaks continue one another: frequencies within a fifth and directions
+/// within π/8.
+pub fn peaks_agree(a: &BlockRidges, b: &BlockRidges) -> bool {
+    let d = (a.direction - b.direction).abs() % PI;
+    (a.cycles - b.cycles).abs() <= 0.2 * a.cycles.max(b.cycles) && d.min(PI - d) <= PI / 8.0
+}
+
+/// Reusable FFT plan, window and per-bin geometry for [`BLOCK`]-sized blocks.
+pub struct BlockSpectrum {
+    fft: Arc<dyn Fft<f32>>,
+    window: Vec<f32>,
+    /// Radius (cycles per block) and direction (0–π) of each bin, row-major.
+    radius: Vec<f32>,
+    angle: Vec<f32>,
+    band: RidgeBand,
+    buffer: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    column: Vec<Complex<f32>>,
+    power: Vec<f32>,
+}
+
+impl BlockSpectrum {
+    pub fn new(band: RidgeBand) -> BlockSpectrum {
+        let fft = FftPlanner::new().plan_fft_forward(BLOCK);
+        let scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+        // Symmetric Hann window (numpy's `hanning`), so block edges do not read as an edge.
+        let hann: Vec<f32> = (0..BLOCK)
+            .map(|n| 0.5 - 0.5 * (2.0 * PI * n as f32 / (BLOCK - 1) as f32).cos())
+            .collect();
+        let mut window = Vec::with_capacity(BLOCK * BLOCK);
+        let mut radius = Vec::with_capacity(BLOCK * BLOCK);
+        let mut angle = Vec::with_capacity(BLOCK * BLOCK);
+        let signed = |k: usize| {
+            if k < BLOCK / 2 {
+                k as f32
+            } else {
+                k as f32 - BLOCK as f32
+            }
+        };
+        for (y, wy) in hann.iter().enumerate() {
+            for (x, wx) in hann.iter().enumerate() {
+                window.push(wy * wx);
+                let (fy, fx) = (signed(y), signed(x));
+                radius.push((fy * fy + fx * fx).sqrt());
+                angle.push(fy.atan2(fx).rem_euclid(PI));
+            }
+        }
+        BlockSpectrum {
+            fft,
+            window,
+            radius,
+            angle,
+            band,
+            buffer: vec![Complex::default(); BLOCK * BLOCK],
+            scratch,
+            column: vec![Complex::default(); BLOCK],
+            power: vec![0.0; BLOCK * BLOCK],
+        }
+    }
+
+    /// Measures the block whose top-left corner is `(x, y)` in `gray` (row-major, `width`
+    /// wide), with `rgb` the same area's colours (3 samples per pixel, same layout). `None`
+    /// when the block does not fit.
+    pub fn measure(
+        &mut self,
+        gray: &[f32],
+        rgb: &[u8],
+        width: usize,
+        x: usize,
+        y: usize,
+    ) -> Option<BlockRidges> {
+        let mut sum = 0.0f32;
+        let mut colour = [0.0f32; 3];
+        let mut white = 0u32;
+        for row in 0..BLOCK {
+            let start = (y + row) * width + x;
+            let line = gray.get(start..start + BLOCK)?;
+            sum += line.iter().sum::<f32>();
+            for pixel in rgb.get(start * 3..(start + BLOCK) * 3)?.chunks_exact(3) {
+                for (c, v) in colour.iter_mut().zip(pixel) {
+                    *c += f32::from(*v);
+                }
+                white += u32::from(pixel.iter().all(|v| *v >= WHITE));
+            }
+        }
+        let count = (BLOCK * BLOCK) as f32;
+        let mean = sum / count;
+        for row in 0..BLOCK {
+            let start = (y + row) * width + x;
+            let line = gray.get(start..start + BLOCK)?;
+            let target = self.buffer.get_mut(row * BLOCK..(row + 1) * BLOCK)?;
+            let window = self.window.get(row * BLOCK..(row + 1) * BLOCK)?;
+            for ((t, v), w) in target.iter_mut().zip(line).zip(window) {
+                *t = Complex::new((v - mean) * w, 0.0);
+            }
+        }
+        self.transform();
+        for (p, c) in self.power.iter_mut().zip(&self.buffer) {
+            *p = c.norm_sqr();
+        }
+        let mut ridges = self.peak_measures();
+        ridges.contrast /= count * (mean + 1.0);
+        ridges.mean_rgb = colour.map(|c| c / count);
+        ridges.white_share = white as f32 / count;
+        Some(ridges)
+    }
+
+    /// 2-D FFT of `buffer` in place: rows, then columns.
+    fn transform(&mut self) {
+        for row in self.buffer.chunks_exact_mut(BLOCK) {
+            self.fft.process_with_scratch(row, &mut self.scratch);
+        }
+        for x in 0..BLOCK {
+            for (y, c) in self.column.iter_mut().enumerate() {
+                *c = self.buffer.get(y * BLOCK + x).copied().unwrap_or_default();
+            }
+            self.fft
+                .process_with_scratch(&mut self.column, &mut self.scratch);
+            for (y, c) in self.column.iter().enumerate() {
+                if let Some(slot) = self.buffer.get_mut(y * BLOCK + x) {
+                    *slot = *c;
+                }
+            }
+        }
+    }
+
+    /// Peak, prominence, concentration and (unnormalised) contrast of `power`.
+    fn peak_measures(&self) -> BlockRidges {
+        let band = self.band;
+        let bins = || {
+            self.power
+                .iter()
+                .zip(&self.radius)
+                .zip(&self.angle)
+                .map(|((p, r), a)| (*p, *r, *a))
+        };
+        let in_band = |r: f32| r >= band.min_cycles && r <= band.max_cycles;
+        let (mut peak_power, mut cycles, mut direction, mut band_power) = (-1.0f32, 0.0, 0.0, 0.0);
+        for (p, r, a) in bins() {
+            if in_band(r) {
+                band_power += p;
+                if p > peak_power {
+                    (peak_power, cycles, direction) = (p, r, a);
+                }
+            }
+        }
+        let in_sector = |a: f32| {
+            let d = (a - direction).abs() % PI;
+            d.min(PI - d) <= SECTOR
+        };
+        let on_ring = |r: f32| (r - cycles).abs() <= 1.0;
+        let (low_from, low_to) = ((0.4 * cycles).max(1.0), 0.65 * cycles);
+        let (mut peak_sum, mut peak_n, mut low_sum, mut low_n, mut ring_sum) =
+            (0.0f32, 0u32, 0.0f32, 0u32, 0.0f32);
+        for (p, r, a) in bins() {
+            let sector = in_sector(a);
+            if on_ring(r) && in_band(r) {
+                ring_sum += p;
+            }
+            if sector && on_ring(r) {
+                peak_sum += p;
+                peak_n += 1;
+            }
+            if sector && r >= low_from && r <= low_to {
+                low_sum += p;
+                low_n += 1;
+            }
+        }
+        let peak_in_band: f32 = bins()
+            .filter(|(_, r, a)| in_sector(*a) && on_ring(*r) && in_band(*r))
+            .map(|(p, _, _)| p)
+            .sum();
+        let peak_mean = peak_sum / peak_n.max(1) as f32;
+        let low_mean = low_sum / low_n.max(1) as f32;
+        BlockRidges {
+            cycles,
+            direction,
+            prominence: if low_n == 0 {
+                0.0
+            } else {
+                peak_mean / (low_mean + 1e-9)
+            },
+            concentration: peak_in_band / (ring_sum + 1e-9),
+            contrast: band_power.sqrt(),
+            mean_rgb: [0.0; 3],
+            white_share: 0.0,
+            agreement: 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measure(pattern: impl Fn(f32, f32) -> f32) -> BlockRidges {
+        let gray: Vec<f32> = (0..BLOCK * BLOCK)
+            .map(|i| pattern((i % BLOCK) as f32, (i / BLOCK) as f32))
+            .collect();
+        let rgb = vec![180u8; BLOCK * BLOCK * 3];
+        BlockSpectrum::new(RidgeBand::default())
+            .measure(&gray, &rgb, BLOCK, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn parallel_lines_make_a_sharp_prominent_peak() {
+        // Ridges every 6.4 px at 30°: 5 cycles per block.
+        let (c, s) = ((PI / 6.0).cos(), (PI / 6.0).sin());
+        let b = measure(|x, y| 150.0 + 20.0 * (2.0 * PI * (x * c + y * s) / 6.4).cos());
+        assert!((b.cycles - 5.0).abs() <= 1.0, "{b:?}");
+        assert!(b.prominence > 20.0 && b.concentration > 0.6, "{b:?}");
+        assert!((b.direction - PI / 6.0).abs() < 0.2, "{b:?}");
+    }
+
+    #[test]
+    fn an_edge_is_not_a_ridge_pattern() {
+        let b = measure(|x, _| if x < 14.0 { 90.0 } else { 200.0 });
+        assert!(b.prominence < 2.0, "{b:?}");
+    }
+
+    #[test]
+    fn a_flat_block_has_no_contrast() {
+        let b = measure(|_, _| 128.0);
+        assert!(b.contrast < 1e-3, "{b:?}");
+    }
+}
