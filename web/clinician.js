@@ -140,6 +140,7 @@ export function mountClinician(root, host, langHost = host) {
     if (boxed) said.push(t("faces_found", { n: boxed }));
     if (partial) said.push(t(faces.some((f) => f.redacted === "eyes") ? "faces_partial" : "faces_partial_no_eyes"));
     if (review.some((r) => r.kind === "face_part")) said.push(t("faces_part"));
+    if (review.some((r) => r.kind === "fingerprint")) said.push(t("faces_fingerprint"));
     $("faces").textContent = said.length ? said.join(" ") : t("faces_none");
     const format = mime === "image/png" ? "PNG" : "JPEG";
     $("output-kind").textContent = report.output_kind === "lossless" ? t("lossless") : t("re_encoded", { format });
@@ -384,7 +385,8 @@ export function mountClinician(root, host, langHost = host) {
   setState("loading", "loading");
   // Started before the inputs are wired, so that a photo dropped at once can wait for it.
   let loaded = false;
-  const started = hifu.init().then(() => {
+  // The fingerprint check needs no model file, so it costs the first load nothing.
+  const started = hifu.init({ fingerprintCheck: true }).then(() => {
     loaded = true;
   });
   wire();

@@ -36,7 +36,7 @@ export interface InitOptions {
   /**
    * Also look for resolved friction ridges (a fingertip's, palm's or sole's print): a
    * `fingerprint` entry with the ridge patches' regions is added to `report.review`. Needs no
-   * model file. The contributor page turns it on.
+   * model file. Both pages turn it on.
    */
   fingerprintCheck?: boolean;
 }

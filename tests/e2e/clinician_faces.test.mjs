@@ -130,6 +130,9 @@ const closeUps = [
   { rel: "dermnet/Acne vulgaris/acne-face-22.jpg", says: /without the eyes in the photo: nothing was blacked out/, screenshot: "clinician-partial-no-eyes.png" },
   // A face close-up no detector boxes: the face-part probe flags it, nothing is painted.
   { rel: "dermnet/Discoid lupus erythematosus/discoid-lupus-12.jpg", says: /may show part of a face that could not be located/, screenshot: "clinician-face-part.png" },
+  // Not a face but as identifying: a palmar finger whose ridges are resolved (the fingerprint
+  // check, models/fingerprint/labels.csv "yes"); the page says so in the same place.
+  { rel: "dermnet/Hand dermatitis/2815.jpg", says: /ridges are visible: a print can identify the patient/, screenshot: "clinician-fingerprint.png" },
 ];
 
 test("facial close-ups: the page says whether the eyes were barred", { skip: (!haveInputs || !fs.existsSync(CLINICAL)) && "no ../shared clinical photos or weights" }, async () => {
