@@ -4,8 +4,9 @@
 //! `scripts/train/text_rule.py` chooses the text rule from the lines and reports it
 //! (models/text/README.md).
 //!
-//! Usage: `cargo run --release -p hifu --example text_eval -- WEIGHTS.safetensors < PATHS`
-//! (one photo path per line on stdin).
+//! Usage: `cargo run --release -p hifu --example text_eval -- WEIGHTS.safetensors [MAX_SIDE] < PATHS`
+//! (one photo path per line on stdin; MAX_SIDE, the detector's long side, defaults to the one
+//! hifu uses, so that another input size can be tried and its rule chosen).
 
 use std::io::BufRead;
 use std::time::Instant;
@@ -14,12 +15,16 @@ use hifu::decode::{decode, identify, Limits};
 use hifu::text::TextStep;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let weights = std::env::args().nth(1).ok_or("usage: text_eval WEIGHTS < PATHS")?;
+    let weights = std::env::args().nth(1).ok_or("usage: text_eval WEIGHTS [MAX_SIDE] < PATHS")?;
+    let max_side = match std::env::args().nth(2) {
+        Some(side) => side.parse()?,
+        None => hifu::text::step::MAX_SIDE,
+    };
     // Every blob the map holds (mean probability ≥ 0.5), with its shape, so that the rule that
     // tells text from lesions can be chosen offline.
     let detector = hifu::text::PpOcrDet::from_safetensors(&std::fs::read(weights)?, Default::default())?;
     let params = hifu::text::RegionParams { box_threshold: 0.5, ..Default::default() };
-    let step = TextStep::new(detector, params, Default::default(), hifu::text::step::MAX_SIDE);
+    let step = TextStep::new(detector, params, Default::default(), max_side);
     let limits = Limits::default();
     for line in std::io::stdin().lock().lines() {
         let path = line?;

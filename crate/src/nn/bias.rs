@@ -1,4 +1,5 @@
-//! Per-channel bias plus optional ReLU in one pass.
+//! Per-channel bias plus optional ReLU in one pass, and per-channel scaling (a squeeze-excite
+//! gate).
 //!
 //! candle adds a `(1, C, 1, 1)` bias through its general broadcasting path and ReLU in a second
 //! pass; in wasm the two together cost as much as the 1×1 convolution they follow.
@@ -24,6 +25,38 @@ pub fn add_bias_activation(x: &Tensor, bias: &[f32], act: Activation) -> candle_
         act,
     };
     x.contiguous()?.apply_op1_no_bwd(&op)
+}
+
+/// `x` (N, C, …) times `scale[n·C + c]` on every value of image n's channel c.
+pub fn scale_channels(x: &Tensor, scale: &[f32]) -> candle_core::Result<Tensor> {
+    x.contiguous()?.apply_op1_no_bwd(&Scale { scale: scale.to_vec() })
+}
+
+struct Scale {
+    scale: Vec<f32>,
+}
+
+impl CustomOp1 for Scale {
+    fn name(&self) -> &'static str {
+        "scale_channels"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let input = contiguous_f32(storage, layout, self.name())?;
+        let dims = layout.shape().dims();
+        let planes: usize = dims.iter().take(2).product();
+        if dims.len() < 2 || planes != self.scale.len() {
+            candle_core::bail!("scale_channels: {} scales for a tensor of shape {dims:?}", self.scale.len());
+        }
+        let plane: usize = dims.iter().skip(2).product();
+        let mut output = Vec::with_capacity(input.len());
+        if plane > 0 {
+            for (chunk, &s) in input.chunks_exact(plane).zip(&self.scale) {
+                output.extend(chunk.iter().map(|v| v * s));
+            }
+        }
+        Ok((CpuStorage::F32(output), layout.shape().clone()))
+    }
 }
 
 struct BiasAct {
@@ -92,6 +125,19 @@ mod tests {
             let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
             assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
         }
+    }
+
+    #[test]
+    fn scale_matches_broadcast_mul() {
+        let dev = Device::Cpu;
+        let x = Tensor::randn(0f32, 1.0, (2, 3, 4, 5), &dev).unwrap();
+        let scale = [0.5f32, -0.25, 1.0, 2.0, 0.0, 3.0];
+        let s = Tensor::new(&scale[..], &dev).unwrap().reshape((2, 3, 1, 1)).unwrap();
+        let expected = x.broadcast_mul(&s).unwrap();
+        let got = scale_channels(&x, &scale).unwrap();
+        let diff = (got - expected).unwrap().abs().unwrap().max_all().unwrap();
+        assert!(diff.to_scalar::<f32>().unwrap() < 1e-6);
+        assert!(scale_channels(&x, &scale[..3]).is_err());
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! Shared model plumbing: the fast kernels candle lacks on CPU and in wasm (depthwise 3×3,
-//! dense 3×3 through a plain im2col, 2×2 max pooling, fused bias + ReLU), 1×1 convolutions as
+//! dense 3×3 through a plain im2col or per-tap products, 2×2 max pooling, fused bias + ReLU,
+//! whole-factor upsampling), 1×1 convolutions as
 //! matrix products, batch-norm folding.
 
 pub mod bias;
 pub mod conv3x3;
+pub mod conv3x3_taps;
 pub mod depthwise;
 pub mod fold;
 pub mod pointwise;
 pub mod pool;
 pub mod quant;
+pub mod upsample;
 
 use candle_core::{CpuStorage, Layout};
 

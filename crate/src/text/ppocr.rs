@@ -21,9 +21,12 @@ use std::collections::HashMap;
 
 use candle_core::{Device, Result, Tensor, D};
 
+use crate::nn::bias::scale_channels;
 use crate::nn::conv3x3::conv2d_3x3_padded;
+use crate::nn::conv3x3_taps::conv2d_3x3_taps;
 use crate::nn::depthwise::conv2d_depthwise;
-use crate::nn::pointwise::{conv2d_1x1, conv2d_1x1_act};
+use crate::nn::pointwise::{conv2d_1x1, conv2d_1x1_act, conv2d_1x1_no_bias};
+use crate::nn::upsample::{add_upsampled, pixel_shuffle_2x2, upsample_nearest};
 use crate::nn::{quant, Activation, Padding};
 
 /// The architecture (defaults: the released PP-OCRv4 mobile detector).
@@ -72,11 +75,13 @@ struct SqueezeExcite {
 }
 
 impl SqueezeExcite {
-    fn gate(&self, x: &Tensor) -> Result<Tensor> {
+    /// The gate per image and channel, `offset` added (the neck's residual form adds 1).
+    fn gate(&self, x: &Tensor, offset: f32) -> Result<Vec<f32>> {
         let pooled = x.mean_keepdim(D::Minus1)?.mean_keepdim(D::Minus2)?;
         let y = conv2d_1x1(&pooled, &self.reduce.weight, &self.reduce.bias, true)?;
         let y = conv2d_1x1(&y, &self.expand.weight, &self.expand.bias, false)?;
-        ((y * self.slope as f64)? + 0.5)?.clamp(0f32, 1f32)
+        let gate = y.flatten_all()?.to_vec1::<f32>()?;
+        Ok(gate.into_iter().map(|v| (v * self.slope + 0.5).clamp(0.0, 1.0) + offset).collect())
     }
 }
 
@@ -96,7 +101,7 @@ impl Block {
         let dw = &self.depthwise;
         let mut y = conv2d_depthwise(x, None, &dw.weight, Some(&dw.bias), act, self.stride, Padding::Centred)?;
         if let Some(se) = &self.se {
-            y = y.broadcast_mul(&se.gate(&y)?)?;
+            y = scale_channels(&y, &se.gate(&y, 0.0)?)?;
         }
         conv2d_1x1_act(&y, &self.pointwise.weight, &self.pointwise.bias, self.pointwise_act)
     }
@@ -114,23 +119,16 @@ impl NeckLayer {
         let y = if self.conv.weight.dim(3)? == 1 {
             conv2d_1x1(x, &self.conv.weight, &self.conv.bias, false)?
         } else {
-            conv2d_3x3_padded(x, &self.conv.weight, &self.conv.bias, 1, Activation::Identity, Padding::Centred)?
+            conv2d_3x3_taps(x, &self.conv.weight, &self.conv.bias, Activation::Identity)?
         };
-        let gate = (self.se.gate(&y)? + 1.0)?;
-        y.broadcast_mul(&gate)
+        scale_channels(&y, &self.se.gate(&y, 1.0)?)
     }
 }
 
 /// A 2×2 stride-2 transposed convolution stored as a 1×1 convolution to 4·Cout channels
 /// ordered (cout, dy, dx), then the pixel shuffle that lays each pixel's 2×2 block out.
 fn upsample(x: &Tensor, conv: &Conv, act: Activation) -> Result<Tensor> {
-    let (n, _, h, w) = x.dims4()?;
-    let cout = conv.weight.dim(0)? / 4;
-    let y = conv2d_1x1_act(x, &conv.weight, &conv.bias, act)?;
-    y.reshape((n, cout, 2, 2, h, w))?
-        .permute((0, 1, 4, 2, 5, 3))?
-        .contiguous()?
-        .reshape((n, cout, 2 * h, 2 * w))
+    pixel_shuffle_2x2(&conv2d_1x1_no_bias(x, &conv.weight)?, &conv.bias, act)
 }
 
 /// The safetensors file written by `convert_ppocr_det` (f32 or int8 weights).
@@ -267,23 +265,24 @@ impl PpOcrDet {
             candle_core::bail!("text detector: {} taps, expected 4", lateral.len());
         };
         // Top-down: each level plus the coarser one upsampled ×2; finest first.
-        let up = |t: &Tensor, like: &Tensor| -> Result<Tensor> { t.upsample_nearest2d(like.dim(2)?, like.dim(3)?) };
+        // The levels are at strides 4, 8, 16, 32 (input sides are multiples of 32), so each is
+        // exactly twice the next.
         let m3 = l3.clone();
-        let m2 = (l2 + up(&m3, l2)?)?;
-        let m1 = (l1 + up(&m2, l1)?)?;
-        let m0 = (l0 + up(&m1, l0)?)?;
+        let m2 = add_upsampled(l2, &m3, 2)?;
+        let m1 = add_upsampled(l1, &m2, 2)?;
+        let m0 = add_upsampled(l0, &m1, 2)?;
         let [o0, o1, o2, o3] = self.output.as_slice() else {
             candle_core::bail!("text detector: {} output layers, expected 4", self.output.len());
         };
         let p0 = o0.forward(&m0)?;
         let levels = [
-            up(&o3.forward(&m3)?, &p0)?,
-            up(&o2.forward(&m2)?, &p0)?,
-            up(&o1.forward(&m1)?, &p0)?,
+            upsample_nearest(&o3.forward(&m3)?, 8)?,
+            upsample_nearest(&o2.forward(&m2)?, 4)?,
+            upsample_nearest(&o1.forward(&m1)?, 2)?,
             p0,
         ];
         let fused = Tensor::cat(&levels, 1)?;
-        let y = conv2d_3x3_padded(&fused, &self.head.weight, &self.head.bias, 1, Activation::Relu, Padding::Centred)?;
+        let y = conv2d_3x3_taps(&fused, &self.head.weight, &self.head.bias, Activation::Relu)?;
         let [up0, up1] = &self.up;
         let y = upsample(&y, up0, Activation::Relu)?;
         let y = upsample(&y, up1, Activation::Identity)?;
