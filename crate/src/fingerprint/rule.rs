@@ -108,21 +108,7 @@ fn components(map: &RidgeMap, keep: impl Fn(&BlockRidges) -> bool) -> Vec<RidgeP
             count += 1;
             let [x, y, w, h] = map.block_region(i, j);
             (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + w), y1.max(y + h));
-            for (di, dj) in [
-                (-1i64, -1i64),
-                (-1, 0),
-                (-1, 1),
-                (0, -1),
-                (0, 1),
-                (1, -1),
-                (1, 0),
-                (1, 1),
-            ] {
-                let (ni, nj) = (i as i64 + di, j as i64 + dj);
-                if ni < 0 || nj < 0 || ni as usize >= rows || nj as usize >= columns {
-                    continue;
-                }
-                let (ni, nj) = (ni as usize, nj as usize);
+            for (ni, nj) in map.neighbours(i, j) {
                 let index = ni * columns + nj;
                 if seen.get(index).copied().unwrap_or(true) || !map.block(ni, nj).is_some_and(&keep)
                 {

@@ -33,6 +33,18 @@ impl RidgeMap {
         self.blocks.get(row * self.columns + column)
     }
 
+    /// The grid positions of block `(row, column)`'s 8 neighbours (fewer at the border).
+    pub fn neighbours(&self, row: usize, column: usize) -> impl Iterator<Item = (usize, usize)> {
+        let (rows, columns) = (self.rows, self.columns);
+        (0..9).filter_map(move |k| {
+            let (i, j) = (
+                (row + k / 3).checked_sub(1)?,
+                (column + k % 3).checked_sub(1)?,
+            );
+            (k != 4 && i < rows && j < columns).then_some((i, j))
+        })
+    }
+
     /// Block `(row, column)`'s area in photo pixels, `[x, y, width, height]`.
     pub fn block_region(&self, row: usize, column: usize) -> [f32; 4] {
         let s = self.photo_per_pixel;
@@ -118,21 +130,8 @@ fn set_agreement(map: &mut RidgeMap) {
                 return 0.0;
             };
             let (mut agree, mut seen) = (0u32, 0u32);
-            for (di, dj) in [
-                (-1i64, -1i64),
-                (-1, 0),
-                (-1, 1),
-                (0, -1),
-                (0, 1),
-                (1, -1),
-                (1, 0),
-                (1, 1),
-            ] {
-                let (ni, nj) = (i as i64 + di, j as i64 + dj);
-                if ni < 0 || nj < 0 {
-                    continue;
-                }
-                if let Some(other) = map.block(ni as usize, nj as usize) {
+            for (ni, nj) in map.neighbours(i, j) {
+                if let Some(other) = map.block(ni, nj) {
                     seen += 1;
                     agree += u32::from(peaks_agree(centre, other));
                 }
@@ -167,4 +166,28 @@ fn half(rgb: &RgbImage) -> RgbImage {
         }
         image::Rgb(sum.map(|s| ((s + 2) / 4) as u8))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_stop_at_the_border() {
+        let map = RidgeMap {
+            rows: 3,
+            columns: 4,
+            blocks: vec![BlockRidges::default(); 12],
+            ..Default::default()
+        };
+        assert_eq!(
+            map.neighbours(0, 0).collect::<Vec<_>>(),
+            vec![(0, 1), (1, 0), (1, 1)]
+        );
+        assert_eq!(map.neighbours(1, 1).count(), 8);
+        assert_eq!(
+            map.neighbours(2, 3).collect::<Vec<_>>(),
+            vec![(1, 2), (1, 3), (2, 2)]
+        );
+    }
 }
