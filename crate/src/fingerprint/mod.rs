@@ -1,5 +1,5 @@
 //! Friction ridges (a fingertip's, a palm's or a sole's print) resolved in a photo identify the
-//! patient as surely as a face. No model: each block's power spectrum ([`spectrum`]) at two
+//! patient as surely as a face. No model: each block's power spectrum ([`spectrum`]) at three
 //! scales ([`scan`]) shows whether it holds a narrow-band pattern of parallel lines on skin,
 //! [`rule`] decides how large a patch of such blocks must be, and [`FingerprintStep`] flags the
 //! photo `fingerprint` for a reviewer (models/fingerprint/README.md).

@@ -92,14 +92,19 @@ pub fn redness([r, g, b]: [f32; 3]) -> f32 {
 fn components(map: &RidgeMap, keep: impl Fn(&BlockRidges) -> bool) -> Vec<RidgePatch> {
     let (rows, columns) = (map.rows, map.columns);
     let mut seen = vec![false; rows * columns];
+    // Marks block (i, j) as taken and says whether it was free and passes `keep`.
+    let mut claim = |i: usize, j: usize| {
+        let free = map.block(i, j).is_some_and(&keep)
+            && seen
+                .get_mut(i * columns + j)
+                .is_some_and(|s| !std::mem::replace(s, true));
+        free
+    };
     let mut patches = Vec::new();
     for start in 0..rows * columns {
         let (row, column) = (start / columns.max(1), start % columns.max(1));
-        if seen.get(start).copied().unwrap_or(true) || !map.block(row, column).is_some_and(&keep) {
+        if !claim(row, column) {
             continue;
-        }
-        if let Some(s) = seen.get_mut(start) {
-            *s = true;
         }
         let mut stack = vec![(row, column)];
         let (mut count, mut x0, mut y0, mut x1, mut y1) =
@@ -108,17 +113,7 @@ fn components(map: &RidgeMap, keep: impl Fn(&BlockRidges) -> bool) -> Vec<RidgeP
             count += 1;
             let [x, y, w, h] = map.block_region(i, j);
             (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + w), y1.max(y + h));
-            for (ni, nj) in map.neighbours(i, j) {
-                let index = ni * columns + nj;
-                if seen.get(index).copied().unwrap_or(true) || !map.block(ni, nj).is_some_and(&keep)
-                {
-                    continue;
-                }
-                if let Some(s) = seen.get_mut(index) {
-                    *s = true;
-                }
-                stack.push((ni, nj));
-            }
+            stack.extend(map.neighbours(i, j).filter(|&(ni, nj)| claim(ni, nj)));
         }
         patches.push(RidgePatch {
             region: [x0, y0, x1 - x0, y1 - y0],

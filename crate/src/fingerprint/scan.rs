@@ -58,7 +58,7 @@ impl RidgeMap {
     }
 }
 
-/// Measures the upright photo at both scales.
+/// Measures the upright photo at its three scales.
 pub fn scan(pixels: &Pixels, band: RidgeBand) -> Vec<RidgeMap> {
     let (width, height) = (pixels.width(), pixels.height());
     let shrink = (MAX_SIDE as f32 / width.max(height).max(1) as f32).min(1.0);
@@ -90,16 +90,8 @@ fn measure_all(
         .chunks_exact(3)
         .map(|p| p.iter().map(|v| f32::from(*v)).sum::<f32>() / 3.0)
         .collect();
-    let columns = if width >= BLOCK {
-        (width - BLOCK) / STRIDE + 1
-    } else {
-        0
-    };
-    let rows = if height >= BLOCK {
-        (height - BLOCK) / STRIDE + 1
-    } else {
-        0
-    };
+    let fit = |side: usize| side.checked_sub(BLOCK).map_or(0, |room| room / STRIDE + 1);
+    let (columns, rows) = (fit(width), fit(height));
     let mut blocks = Vec::with_capacity(rows * columns);
     for i in 0..rows {
         for j in 0..columns {

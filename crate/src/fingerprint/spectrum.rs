@@ -64,8 +64,14 @@ impl Default for RidgeBand {
 /// Whether two blocks' peaks continue one another: frequencies within a fifth and directions
 /// within π/8.
 pub fn peaks_agree(a: &BlockRidges, b: &BlockRidges) -> bool {
-    let d = (a.direction - b.direction).abs() % PI;
-    (a.cycles - b.cycles).abs() <= 0.2 * a.cycles.max(b.cycles) && d.min(PI - d) <= PI / 8.0
+    (a.cycles - b.cycles).abs() <= 0.2 * a.cycles.max(b.cycles)
+        && direction_gap(a.direction, b.direction) <= PI / 8.0
+}
+
+/// The angle between two directions of lines (0–π, so π and 0 are the same direction).
+fn direction_gap(a: f32, b: f32) -> f32 {
+    let d = (a - b).abs() % PI;
+    d.min(PI - d)
 }
 
 /// Reusable FFT plan, window and per-bin geometry for [`BLOCK`]-sized blocks.
@@ -161,8 +167,7 @@ impl BlockSpectrum {
         for (p, c) in self.power.iter_mut().zip(&self.buffer) {
             *p = c.norm_sqr();
         }
-        let mut ridges = self.peak_measures();
-        ridges.contrast /= count * (mean + 1.0);
+        let mut ridges = self.peak_measures(mean);
         ridges.mean_rgb = colour.map(|c| c / count);
         ridges.white_share = white as f32 / count;
         Some(ridges)
@@ -187,8 +192,8 @@ impl BlockSpectrum {
         }
     }
 
-    /// Peak, prominence, concentration and (unnormalised) contrast of `power`.
-    fn peak_measures(&self) -> BlockRidges {
+    /// Peak, prominence, concentration and contrast of `power`, for a block of brightness `mean`.
+    fn peak_measures(&self, mean: f32) -> BlockRidges {
         let band = self.band;
         let bins = || {
             self.power
@@ -207,18 +212,18 @@ impl BlockSpectrum {
                 }
             }
         }
-        let in_sector = |a: f32| {
-            let d = (a - direction).abs() % PI;
-            d.min(PI - d) <= SECTOR
-        };
+        let in_sector = |a: f32| direction_gap(a, direction) <= SECTOR;
         let on_ring = |r: f32| (r - cycles).abs() <= 1.0;
         let (low_from, low_to) = ((0.4 * cycles).max(1.0), 0.65 * cycles);
-        let (mut peak_sum, mut peak_n, mut low_sum, mut low_n, mut ring_sum) =
-            (0.0f32, 0u32, 0.0f32, 0u32, 0.0f32);
+        let (mut peak_sum, mut peak_n, mut low_sum, mut low_n) = (0.0f32, 0u32, 0.0f32, 0u32);
+        let (mut ring_in_band, mut peak_in_band) = (0.0f32, 0.0f32);
         for (p, r, a) in bins() {
             let sector = in_sector(a);
             if on_ring(r) && in_band(r) {
-                ring_sum += p;
+                ring_in_band += p;
+                if sector {
+                    peak_in_band += p;
+                }
             }
             if sector && on_ring(r) {
                 peak_sum += p;
@@ -229,10 +234,6 @@ impl BlockSpectrum {
                 low_n += 1;
             }
         }
-        let peak_in_band: f32 = bins()
-            .filter(|(_, r, a)| in_sector(*a) && on_ring(*r) && in_band(*r))
-            .map(|(p, _, _)| p)
-            .sum();
         let peak_mean = peak_sum / peak_n.max(1) as f32;
         let low_mean = low_sum / low_n.max(1) as f32;
         BlockRidges {
@@ -243,8 +244,8 @@ impl BlockSpectrum {
             } else {
                 peak_mean / (low_mean + 1e-9)
             },
-            concentration: peak_in_band / (ring_sum + 1e-9),
-            contrast: band_power.sqrt(),
+            concentration: peak_in_band / (ring_in_band + 1e-9),
+            contrast: band_power.sqrt() / ((BLOCK * BLOCK) as f32 * (mean + 1.0)),
             mean_rgb: [0.0; 3],
             white_share: 0.0,
             agreement: 0.0,

@@ -82,8 +82,7 @@ pub struct FaceDetector {
     text: Option<crate::text::TextStep>,
     /// The tattoo check, once `setTattooCheck` was called (the contributor page does).
     tattoo: Option<crate::skin::TattooStep>,
-    /// The fingerprint check, once `setFingerprintCheck(true)` was called (the contributor
-    /// page does).
+    /// The fingerprint check, once `setFingerprintCheck(true)` was called (both pages do).
     fingerprint: Option<crate::fingerprint::FingerprintStep>,
 }
 
