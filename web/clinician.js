@@ -140,6 +140,8 @@ export function mountClinician(root, host, langHost = host) {
     if (boxed) said.push(t("faces_found", { n: boxed }));
     if (partial) said.push(t(faces.some((f) => f.redacted === "eyes") ? "faces_partial" : "faces_partial_no_eyes"));
     if (review.some((r) => r.kind === "face_part")) said.push(t("faces_part"));
+    if (review.some((r) => r.kind === "text")) said.push(t("faces_text"));
+    if (review.some((r) => r.kind === "tattoo")) said.push(t("faces_tattoo"));
     if (review.some((r) => r.kind === "fingerprint")) said.push(t("faces_fingerprint"));
     $("faces").textContent = said.length ? said.join(" ") : t("faces_none");
     const format = mime === "image/png" ? "PNG" : "JPEG";
@@ -258,7 +260,13 @@ export function mountClinician(root, host, langHost = host) {
     ctx.drawImage(cells, region.x, region.y, region.width, region.height);
   }
 
-  async function draw(canvas, blob, faces = []) {
+  /** What the clean copy outlines: the faces and every flagged region (text, tattoo, ridges). */
+  function outlined(report) {
+    const flagged = (report.review ?? []).flatMap((flag) => flag.regions ?? []);
+    return [...(report.faces ?? []).map(faceBox), ...flagged];
+  }
+
+  async function draw(canvas, blob, boxes = []) {
     let bitmap;
     try {
       bitmap = await createImageBitmap(blob);
@@ -274,7 +282,7 @@ export function mountClinician(root, host, langHost = host) {
     bitmap.close();
     ctx.lineWidth = Math.max(2, Math.round(canvas.width / 300));
     ctx.strokeStyle = "#f2b705";
-    for (const face of faces) ctx.strokeRect(...faceBox(face));
+    for (const box of boxes) ctx.strokeRect(...box);
     return [canvas.width, canvas.height];
   }
 
@@ -329,7 +337,7 @@ export function mountClinician(root, host, langHost = host) {
     $("download").download = `${stem}-clean.${result.extension}`;
     const beforeShown = await draw($("before"), file);
     $("before-unavailable").hidden = Boolean(beforeShown);
-    const size = await draw($("after"), clean, result.report.faces ?? []);
+    const size = await draw($("after"), clean, outlined(result.report));
 
     setState("working", "classifying");
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -385,8 +393,10 @@ export function mountClinician(root, host, langHost = host) {
   setState("loading", "loading");
   // Started before the inputs are wired, so that a photo dropped at once can wait for it.
   let loaded = false;
-  // The fingerprint check needs no model file, so it costs the first load nothing.
-  const started = hifu.init({ fingerprintCheck: true }).then(() => {
+  // Every identifying-mark check the contributor page runs: burned-in text is filled like a
+  // face, a tattoo or ridges are named. The tattoo check reuses the classifier's weights and
+  // the fingerprint check has none, so only the text detector adds to the first load.
+  const started = hifu.init({ textCheck: true, tattooCheck: true, fingerprintCheck: true }).then(() => {
     loaded = true;
   });
   wire();

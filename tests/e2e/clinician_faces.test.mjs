@@ -132,12 +132,29 @@ const closeUps = [
   { rel: "dermnet/Discoid lupus erythematosus/discoid-lupus-12.jpg", says: /may show part of a face that could not be located/, screenshot: "clinician-face-part.png" },
   // Not a face but as identifying: a palmar finger whose ridges are resolved (the fingerprint
   // check, models/fingerprint/labels.csv "yes"); the page says so in the same place.
-  { rel: "dermnet/Hand dermatitis/2815.jpg", says: /ridges are visible: a print can identify the patient/, screenshot: "clinician-fingerprint.png" },
+  { rel: "dermnet/Hand dermatitis/2815.jpg", says: /ridges are visible \(outlined\): a print can identify the patient/, screenshot: "clinician-fingerprint.png" },
+  // DermNet's logo burned into the lower-left corner: the text check fills it like a face.
+  { rel: "dermnet/Psoriasis/2756.jpg", says: /Burned-in text was found and filled/, screenshot: "clinician-text.png", filled: "lower-left" },
+  // A tattooed arm (BIVTatt, a subject held out of the tattoo check's training): named.
+  { rel: "../tattoo/images/116_1.jpg", says: /A tattoo may be visible/, screenshot: "clinician-tattoo.png" },
 ];
 
-test("facial close-ups: the page says whether the eyes were barred", { skip: (!haveInputs || !fs.existsSync(CLINICAL)) && "no ../shared clinical photos or weights" }, async () => {
+/** Pixels of the redaction fill in the lower-left quarter of a canvas on the page. */
+function fillInLowerLeft(page, id) {
+  return page.$eval(`#${id}`, (canvas, [fill, tolerance]) => {
+    const [w, h] = [Math.floor(canvas.width / 2), Math.floor(canvas.height / 2)];
+    const { data } = canvas.getContext("2d").getImageData(0, h, w, h);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if ([0, 1, 2].every((c) => Math.abs(data[i + c] - fill) <= tolerance)) n++;
+    }
+    return n;
+  }, [FILL, FILL_TOLERANCE]);
+}
+
+test("facial close-ups and other identifying marks: the page says what it found and did", { skip: (!haveInputs || !fs.existsSync(CLINICAL)) && "no ../shared clinical photos or weights" }, async () => {
   const context = await browser.newContext({ locale: "en-US", viewport: { width: 1100, height: 1000 } });
-  for (const { rel, says, screenshot } of closeUps) {
+  for (const { rel, says, screenshot, filled } of closeUps) {
     // A fresh page per photo: the state attribute then cannot be the previous photo's.
     const page = await context.newPage();
     await page.goto(`${server.origin}/`);
@@ -146,6 +163,11 @@ test("facial close-ups: the page says whether the eyes were barred", { skip: (!h
     await page.waitForSelector("body[data-state=done], body[data-state=excluded], body[data-state=error]", { timeout: 120_000 });
     assert.equal(await page.getAttribute("body", "data-state"), "done", rel);
     assert.match(await page.textContent("#faces"), says, rel);
+    if (filled) {
+      // The logo's words are grey in the clean copy, not in the original.
+      const [before, after] = [await fillInLowerLeft(page, "before"), await fillInLowerLeft(page, "after")];
+      assert.ok(after - before > 1000, `${rel}: ${after} fill pixels in the lower left, ${before} before`);
+    }
     await page.screenshot({ path: path.join(screenshots, screenshot), fullPage: true });
     await page.close();
   }

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startServer, launchBrowser, root } from "./serve.mjs";
+import { countLoad } from "./wire.mjs";
 import { baseJpeg, withMetadata, watch } from "./photos.mjs";
 
 const screenshots = path.join(root, "tests/e2e/screenshots");
@@ -161,6 +162,21 @@ test("a photo dropped at DOMContentLoaded waits for the face detector and is cle
   assert.match(await page.textContent("#status"), /Done: early\.jpg/);
   assert.match(await page.textContent("#faces"), /No face found/);
   assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+// The page's budget (issue 18): everything a first visit downloads, wasm and every model the
+// page loads (faces, classifier, text, tattoo) included, within 8 MB; a reload only revalidates.
+test("first load within 8 MB on the wire, reload within 50 KB", async () => {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  const first = await countLoad(context, page, () => page.goto(`${server.origin}/`));
+  assert.ok(first.bytes <= 8_000_000, `first load ${first.mb} MB`);
+  for (const file of ["/pkg/hifu_bg.wasm", "/models/skin/skin.safetensors", "/models/text/ppocr_det.safetensors"]) {
+    assert.equal(first.encodings[file], "br", `${file} sent as ${first.encodings[file]}`);
+  }
+  const reload = await countLoad(context, page, () => page.reload());
+  assert.ok(reload.bytes <= 50_000, `reload ${reload.kb} KB`);
   await context.close();
 });
 

@@ -176,8 +176,10 @@ impl Lite0 {
                     config.head
                 );
             }
-            let ood_projection = match (w.0.get("ood.projection"), w.0.get("ood.center")) {
-                (Some(p), Some(c)) => Some((p.clone(), c.reshape((1, config.head))?)),
+            // The projection is stored as int8 (a quarter of the page's bytes for it) or float.
+            let has_projection = w.0.contains_key("ood.projection") || w.0.contains_key("ood.projection.q");
+            let ood_projection = match (has_projection, w.0.get("ood.center")) {
+                (true, Some(c)) => Some((w.get("ood.projection")?, c.to_dtype(candle_core::DType::F32)?.reshape((1, config.head))?)),
                 _ => None,
             };
             let dims = ood_projection

@@ -2,8 +2,9 @@
 //!
 //! Everything is served from memory (web/ at `/`, models/ at `/models/`), so no request can
 //! reach the file system. Every response carries the strict headers below; files carry a
-//! content-hash `ETag` (a reload answers 304) and go gzip-compressed to browsers that accept it
-//! (`transfer.rs`).
+//! content-hash `ETag` (a reload answers 304) and go compressed to browsers that accept it:
+//! brotli copies made at build time (`precompressed.rs`), else gzip (`transfer.rs`).
+mod precompressed;
 mod transfer;
 
 use rust_embed::RustEmbed;
@@ -111,22 +112,30 @@ fn request_header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a
         .map(|h| h.value.as_str())
 }
 
-/// A file: 304 when the browser already has these bytes, else the bytes, gzip-compressed when
-/// the browser accepts it and it pays.
+/// A file: 304 when the browser already has these bytes, else the bytes, compressed when the
+/// browser accepts it and it pays: the build's brotli copy first (smaller), else gzip.
 pub(crate) fn respond_file(request: &tiny_http::Request, found: Found) -> Response<std::io::Cursor<Vec<u8>>> {
-    let gzip = request_header(request, "Accept-Encoding")
-        .filter(|v| transfer::accepts_gzip(v))
-        .and_then(|_| transfer::gzipped(&found.key, &found.data));
-    let tag = transfer::etag(&found.sha256, gzip.is_some());
+    let accepted = request_header(request, "Accept-Encoding").unwrap_or("");
+    let encoded = transfer::accepts(accepted, "br")
+        .then(|| precompressed::brotli(&found.key, &found.sha256))
+        .flatten()
+        .map(|br| (transfer::Encoding::Brotli, std::borrow::Cow::Borrowed(br)))
+        .or_else(|| {
+            transfer::accepts(accepted, "gzip")
+                .then(|| transfer::gzipped(&found.key, &found.data))
+                .flatten()
+                .map(|gz| (transfer::Encoding::Gzip, std::borrow::Cow::Owned(gz.as_ref().clone())))
+        });
+    let tag = transfer::etag(&found.sha256, encoded.as_ref().map(|(e, _)| *e));
     let mut extra = vec![("ETag", tag.as_str()), ("Vary", "Accept-Encoding")];
     if request_header(request, "If-None-Match").is_some_and(|v| transfer::none_match_hits(v, &tag))
     {
         return respond_with(304, Vec::new(), &found.mime, &extra);
     }
-    match gzip {
-        Some(gz) => {
-            extra.push(("Content-Encoding", "gzip"));
-            respond_with(200, gz.as_ref().clone(), &found.mime, &extra)
+    match encoded {
+        Some((encoding, bytes)) => {
+            extra.push(("Content-Encoding", encoding.token()));
+            respond_with(200, bytes.into_owned(), &found.mime, &extra)
         }
         None => respond_with(200, found.data.into_owned(), &found.mime, &extra),
     }

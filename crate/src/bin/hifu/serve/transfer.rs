@@ -1,5 +1,6 @@
 //! What goes over the wire for an embedded file: a validator so that a reload costs a few
-//! hundred bytes (`ETag`, `If-None-Match` → 304), and a gzip copy for clients that accept it.
+//! hundred bytes (`ETag`, `If-None-Match` → 304), and a gzip copy for clients that accept it
+//! (brotli copies are made at build time: `precompressed.rs`).
 //!
 //! Why: the page is megabytes of wasm, scripts and models, and the hospital's browsers reload
 //! it every time (`Cache-Control: no-cache`, because a rebuild keeps the file names). A content
@@ -20,14 +21,31 @@ const MIN_GZIP_BYTES: usize = 1024;
 /// not shrink, but the int8 model weights do, a little, and they are most of the page.
 const MIN_SAVING: f64 = 0.02;
 
+/// A content coding the server sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+impl Encoding {
+    /// The `Content-Encoding` token.
+    pub fn token(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+        }
+    }
+}
+
 /// A strong validator from the file's SHA-256 (rust-embed computes it at build time).
-/// The gzip copy has its own tag: they are different bytes.
-pub fn etag(sha256: &[u8; 32], gzip: bool) -> String {
+/// Each encoding has its own tag: they are different bytes.
+pub fn etag(sha256: &[u8; 32], encoding: Option<Encoding>) -> String {
     let hex: String = sha256.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    if gzip {
-        format!("\"{hex}-gz\"")
-    } else {
-        format!("\"{hex}\"")
+    match encoding {
+        Some(Encoding::Gzip) => format!("\"{hex}-gz\""),
+        Some(Encoding::Brotli) => format!("\"{hex}-br\""),
+        None => format!("\"{hex}\""),
     }
 }
 
@@ -39,12 +57,12 @@ pub fn none_match_hits(header: &str, tag: &str) -> bool {
     })
 }
 
-/// Whether an `Accept-Encoding` header value accepts gzip (`gzip` or `*`, not with `q=0`).
-pub fn accepts_gzip(header: &str) -> bool {
+/// Whether an `Accept-Encoding` header value accepts `coding` (by name or `*`, not with `q=0`).
+pub fn accepts(header: &str, coding: &str) -> bool {
     header.split(',').any(|item| {
         let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or("").to_ascii_lowercase();
-        if coding != "gzip" && coding != "*" {
+        let named = parts.next().unwrap_or("").to_ascii_lowercase();
+        if named != coding && named != "*" {
             return false;
         }
         !parts.any(|p| {
@@ -106,10 +124,14 @@ mod tests {
 
     #[test]
     fn etags_differ_by_content_and_by_encoding() {
-        let a = etag(&[1; 32], false);
+        let a = etag(&[1; 32], None);
         assert_eq!(a, format!("\"{}\"", "01".repeat(16)));
-        assert_ne!(a, etag(&[2; 32], false));
-        assert_ne!(a, etag(&[1; 32], true));
+        let gz = etag(&[1; 32], Some(Encoding::Gzip));
+        let br = etag(&[1; 32], Some(Encoding::Brotli));
+        assert_ne!(a, etag(&[2; 32], None));
+        assert_ne!(a, gz);
+        assert_ne!(a, br);
+        assert_ne!(gz, br);
     }
 
     #[test]
@@ -123,12 +145,15 @@ mod tests {
 
     #[test]
     fn accept_encoding_with_quality_values() {
-        assert!(accepts_gzip("gzip, deflate, br, zstd"));
-        assert!(accepts_gzip("br;q=1.0, GZIP;q=0.5"));
-        assert!(accepts_gzip("*"));
-        assert!(!accepts_gzip("gzip;q=0"));
-        assert!(!accepts_gzip("br, deflate"));
-        assert!(!accepts_gzip(""));
+        assert!(accepts("gzip, deflate, br, zstd", "gzip"));
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5", "gzip"));
+        assert!(accepts("*", "gzip"));
+        assert!(!accepts("gzip;q=0", "gzip"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(!accepts("br, deflate", "gzip"));
+        assert!(!accepts("gzip, deflate", "br"));
+        assert!(!accepts("", "gzip"));
     }
 
     #[test]
