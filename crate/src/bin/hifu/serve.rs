@@ -24,9 +24,13 @@ pub struct Args {
 #[folder = "../web/"]
 struct Web;
 
+/// Hidden files are never served (`lookup`), so they are not embedded either: the converters
+/// keep the downloaded wheels and ONNX files in `models/*/.download/` (18 MB).
 #[derive(RustEmbed)]
 #[folder = "../models/"]
 #[allow_missing = true]
+#[exclude = ".*"]
+#[exclude = "*/.*"]
 struct Models;
 
 pub const CONTENT_SECURITY_POLICY: &str =
