@@ -7,14 +7,17 @@ detector marks, with its box, fill and score), for these sets:
   negatives  MED-NODE (no text) and SD-198's DermQuest photos with their caption strip cut off
              (scripts/train/text_strip_sd198.py): clinical photos without text
   positives  hifu's printed labels over clinical photos (scripts/train/text_composites.py),
-             SD-198's DermQuest photos with their strip (its watermark line must be found), and
-             DermNet's burned-in logo (its words in the lower-left quarter)
+             the same labels enlarged to 8-25 % of the photo's short side (`--thick`: labels
+             photographed from close by), SD-198's DermQuest photos with their strip (its
+             watermark line must be found), and DermNet's burned-in logo (its words in the
+             lower-left quarter)
 
 Halves: sha256("text-split:" + key) mod 2, the key being the clinical photo's path (for a
 composite or a cut photo, the photo it was made from), so a photo and everything made from it
 fall in the same half. Half 0 chooses, half 1 reports.
 
-Usage: python scripts/train/text_rule.py OUT_DIR/*.jsonl --composites OUT_DIR/composites.json
+Usage: python scripts/train/text_rule.py OUT_DIR/*.jsonl --composites OUT_DIR/composites.json \
+           --thick OUT_DIR/thick.json
 """
 
 import argparse
@@ -30,7 +33,8 @@ def half(key):
     return int(hashlib.sha256(("text-split:" + key).encode()).hexdigest(), 16) % 2
 
 
-def load(paths, composites):
+def load(paths, composites, thick=None):
+    thick = thick or {}
     photos = []
     for path in paths:
         for line in open(path):
@@ -38,6 +42,8 @@ def load(paths, composites):
             p = r["path"]
             if p in composites:
                 r["set"], key = "labels", composites[p]["background"]
+            elif p in thick:
+                r["set"], key = "thick", thick[p]["background"]
             elif "/strip_cut/" in p:
                 cls, name = p.rsplit("/", 1)[1][: -len(".png")].split("__")
                 r["set"], key = "sd198_cut", f"sd198/{cls}/{name}.jpg"
@@ -91,7 +97,7 @@ def found(r, kept, composites):
     """Whether the text a positive photo carries was found (any kept line on it)."""
     w, h = r["width"], r["height"]
     centres = [(b["core"][0] + b["core"][2] / 2, b["core"][1] + b["core"][3] / 2) for b in kept]
-    if r["set"] == "labels":
+    if r["set"] in ("labels", "thick"):
         lx, ly, lw, lh = composites[r["path"]]["label"]
         return any(lx <= cx <= lx + lw and ly <= cy <= ly + lh for cx, cy in centres)
     if r["set"] == "dermnet":
@@ -103,7 +109,7 @@ def found(r, kept, composites):
 
 def rates(photos, rule, composites, which_half):
     out = {}
-    for s in ["mednode", "sd198_cut", "labels", "sd198_strip", "dermnet"]:
+    for s in ["mednode", "sd198_cut", "labels", "thick", "sd198_strip", "dermnet"]:
         rs = [r for r in photos if r["set"] == s and r["half"] == which_half]
         out[s] = (sum(found(r, text_lines(r, rule), composites) for r in rs), len(rs))
     return out
@@ -115,20 +121,23 @@ def negatives(rate):
 
 
 def positives(rate):
-    return [rate[s][0] / max(1, rate[s][1]) for s in ["labels", "sd198_strip", "dermnet"]]
+    return [rate[s][0] / max(1, rate[s][1]) for s in ["labels", "thick", "sd198_strip", "dermnet"] if rate[s][1]]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("jsonl", nargs="+")
     ap.add_argument("--composites", required=True)
+    ap.add_argument("--thick", help="thick.json from text_composites.py --thick")
     ap.add_argument("--max-false", type=float, default=0.01, help="false flags allowed on half 0")
     args = ap.parse_args()
     composites = {c["path"]: c for c in json.load(open(args.composites))}
-    photos = load(args.jsonl, composites)
+    thick = {c["path"]: c for c in json.load(open(args.thick))} if args.thick else {}
+    photos = load(args.jsonl, composites, thick)
+    composites = {**composites, **thick}
     best = None
     for score, fill, aspect, height in itertools.product(
-        [0.8, 0.9, 0.95], [0.6, 0.65, 0.7, 0.75, 0.8], [2, 2.5, 3, 4], [0.04, 0.06, 0.08]
+        [0.8, 0.9, 0.95], [0.6, 0.65, 0.7, 0.75, 0.8], [2, 2.5, 3, 4], [0.04, 0.06, 0.08, 0.1, 0.12]
     ):
         rule = dict(min_score=score, min_fill=fill, min_aspect=aspect, max_height_share=height, join_gap=3.0)
         rate = rates(photos, rule, composites, 0)

@@ -27,7 +27,7 @@ pub struct LineShape {
 
 impl Default for LineShape {
     fn default() -> Self {
-        LineShape { min_score: 0.8, min_fill: 0.6, min_aspect: 3.0, max_height_share: 0.04, join_gap: 3.0 }
+        LineShape { min_score: 0.8, min_fill: 0.65, min_aspect: 4.0, max_height_share: 0.08, join_gap: 3.0 }
     }
 }
 
@@ -84,6 +84,13 @@ mod tests {
         let kept = text_lines(found, 1000, 1000, &LineShape::default());
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].core, [100.0, 900.0, 200.0, 20.0]);
+    }
+
+    #[test]
+    fn a_thick_line_of_a_label_shot_close_is_text() {
+        // 6 % of the photo's short side: a label photographed from close by.
+        let found = vec![blob([100.0, 400.0, 700.0, 60.0], 0.99, 0.85)];
+        assert_eq!(text_lines(found, 1000, 1000, &LineShape::default()).len(), 1);
     }
 
     #[test]
