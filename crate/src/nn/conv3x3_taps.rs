@@ -10,6 +10,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
+use super::conv3x3_up::{add_taps, tap_rows};
 use super::{contiguous_f32, Activation};
 
 /// `x` (N, Cin, H, W) conv `w` (Cout, Cin, 3, 3), stride 1, padding 1, plus `bias` (Cout), then
@@ -25,7 +26,7 @@ pub fn conv2d_3x3_taps(x: &Tensor, w: &Tensor, bias: &[f32], act: Activation) ->
         candle_core::bail!("conv2d_3x3_taps: {} bias values for {cout} output channels", bias.len());
     }
     // Rows ordered (tap, output channel): row `tap·Cout + co` holds w[co, :, ky, kx].
-    let taps = w.permute((2, 3, 0, 1))?.reshape((9 * cout, cin))?.contiguous()?;
+    let taps = tap_rows(w)?;
     let flat = x.contiguous()?.reshape((n, cin, h * width))?;
     let planes = taps.broadcast_left(n)?.contiguous()?.matmul(&flat)?; // (N, 9·Cout, H·W)
     let op = ShiftAdd { cout, h, w: width, bias: bias.to_vec(), act };
@@ -57,35 +58,12 @@ impl CustomOp1 for ShiftAdd {
         }
         let mut output = vec![0f32; n * cout * plane];
         for (image_out, image_in) in output.chunks_exact_mut(cout * plane).zip(planes.chunks_exact(9 * cout * plane)) {
-            for (co, out) in image_out.chunks_exact_mut(plane).enumerate() {
-                let b = self.bias.get(co).copied().unwrap_or(0.0);
-                for (y, row) in out.chunks_exact_mut(w).enumerate() {
-                    row.fill(b);
-                    for ky in 0..3 {
-                        // Input row y + ky − 1; outside the image it is padding and adds nothing.
-                        let Some(iy) = (y + ky).checked_sub(1).filter(|&iy| iy < h) else {
-                            continue;
-                        };
-                        for kx in 0..3 {
-                            let tap = (ky * 3 + kx) * cout + co;
-                            let Some(src) = image_in.get(tap * plane + iy * w..tap * plane + (iy + 1) * w) else {
-                                continue;
-                            };
-                            // out[x] += src[x + kx − 1] where that index is inside the row.
-                            let (dst, from) = match kx {
-                                0 => (row.get_mut(1..), src.get(..w - 1)),
-                                1 => (Some(&mut *row), Some(src)),
-                                _ => (row.get_mut(..w - 1), src.get(1..)),
-                            };
-                            if let (Some(dst), Some(from)) = (dst, from) {
-                                dst.iter_mut().zip(from).for_each(|(d, v)| *d += v);
-                            }
-                        }
-                    }
-                    if self.act != Activation::Identity {
-                        row.iter_mut().for_each(|v| *v = self.act.apply(*v));
-                    }
-                }
+            for (out, &b) in image_out.chunks_exact_mut(plane).zip(&self.bias) {
+                out.fill(b);
+            }
+            add_taps(image_out, image_in, cout, (h, w), 1)?;
+            if self.act != Activation::Identity {
+                image_out.iter_mut().for_each(|v| *v = self.act.apply(*v));
             }
         }
         Ok((CpuStorage::F32(output), Shape::from((n, cout, h, w))))

@@ -165,6 +165,7 @@ impl CustomOp2 for DepthwiseOp {
                         continue;
                     }
                     ([r0, r1, r2], Ok(k9)) => row_stride2(r0, r1, r2, k9, bias, out_row),
+                    _ if s == 1 => row_stride1_taps(window, kern, k, bias, out_row),
                     _ => row_any(window, kern, k, s, bias, out_row),
                 }
                 if self.act != Activation::Identity {
@@ -204,6 +205,20 @@ fn row_any(rows: &[&[f32]], kern: &[f32], k: usize, stride: usize, bias: f32, ou
             }
         }
         *o = acc;
+    }
+}
+
+/// Stride 1, any kernel: one multiply-add over the whole row per tap. The windowed form above
+/// sums k·k products per output and does not vectorise; this one does (also in wasm).
+fn row_stride1_taps(rows: &[&[f32]], kern: &[f32], k: usize, bias: f32, out: &mut [f32]) {
+    out.fill(bias);
+    let n = out.len();
+    for (row, taps) in rows.iter().zip(kern.chunks_exact(k)) {
+        for (c, &t) in taps.iter().enumerate() {
+            if let Some(src) = row.get(c..c + n) {
+                out.iter_mut().zip(src).for_each(|(o, v)| *o += t * v);
+            }
+        }
     }
 }
 
@@ -392,6 +407,8 @@ mod tests {
             (3, 2, Padding::TfSame, (16, 12)),
             (3, 2, Padding::TfSame, (5, 5)),
             (5, 1, Padding::TfSame, (6, 6)),
+            (5, 1, Padding::Centred, (3, 41)),
+            (5, 1, Padding::Centred, (1, 1)),
         ] {
             let x = Tensor::randn(0f32, 1.0, (2, 6, h, w), &dev).unwrap();
             let k = Tensor::randn(0f32, 1.0, (6, 1, ks, ks), &dev).unwrap();

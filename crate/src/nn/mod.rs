@@ -1,11 +1,13 @@
 //! Shared model plumbing: the fast kernels candle lacks on CPU and in wasm (depthwise 3×3,
-//! dense 3×3 through a plain im2col or per-tap products, 2×2 max pooling, fused bias + ReLU,
+//! dense 3×3 through a plain im2col or per-tap products (also of an upsampled map, from the map
+//! before upsampling), 2×2 max pooling, fused bias + ReLU,
 //! whole-factor upsampling), 1×1 convolutions as
 //! matrix products, batch-norm folding.
 
 pub mod bias;
 pub mod conv3x3;
 pub mod conv3x3_taps;
+pub mod conv3x3_up;
 pub mod depthwise;
 pub mod fold;
 pub mod pointwise;
@@ -13,7 +15,7 @@ pub mod pool;
 pub mod quant;
 pub mod upsample;
 
-use candle_core::{CpuStorage, Layout};
+use candle_core::{CpuStorage, Layout, Storage, Tensor};
 
 /// Output length of a convolution along an axis of `len` values: ⌈len / stride⌉, for a 3×3
 /// window with padding 1 as for TensorFlow's "SAME" padding of any window.
@@ -81,5 +83,18 @@ pub(crate) fn contiguous_f32<'a>(
     match storage.as_slice::<f32>()?.get(start..end) {
         Some(values) if values.len() == layout.shape().elem_count() => Ok(values),
         _ => candle_core::bail!("{op}: input storage is shorter than its shape"),
+    }
+}
+
+/// Runs `f` on the f32 values of a contiguous CPU tensor, borrowed rather than copied out.
+pub(crate) fn with_f32<R>(
+    t: &Tensor,
+    op: &str,
+    f: impl FnOnce(&[f32]) -> candle_core::Result<R>,
+) -> candle_core::Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        Storage::Cpu(cpu) => f(contiguous_f32(cpu, layout, op)?),
+        _ => candle_core::bail!("{op}: the tensor must be on the CPU"),
     }
 }

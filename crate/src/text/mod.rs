@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod lines;
+mod neck;
 pub mod ppocr;
 pub mod regions;
 pub mod step;

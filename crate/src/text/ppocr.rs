@@ -21,12 +21,12 @@ use std::collections::HashMap;
 
 use candle_core::{Device, Result, Tensor, D};
 
+use super::neck::{Neck, NeckLayer};
 use crate::nn::bias::scale_channels;
 use crate::nn::conv3x3::conv2d_3x3_padded;
-use crate::nn::conv3x3_taps::conv2d_3x3_taps;
 use crate::nn::depthwise::conv2d_depthwise;
 use crate::nn::pointwise::{conv2d_1x1, conv2d_1x1_act, conv2d_1x1_no_bias};
-use crate::nn::upsample::{add_upsampled, pixel_shuffle_2x2, upsample_nearest};
+use crate::nn::upsample::pixel_shuffle_2x2;
 use crate::nn::{quant, Activation, Padding};
 
 /// The architecture (defaults: the released PP-OCRv4 mobile detector).
@@ -62,13 +62,13 @@ impl Default for PpOcrDetConfig {
 }
 
 /// A convolution with its bias (affine blocks and batch norms already folded in).
-struct Conv {
-    weight: Tensor,
-    bias: Vec<f32>,
+pub(super) struct Conv {
+    pub(super) weight: Tensor,
+    pub(super) bias: Vec<f32>,
 }
 
 /// Squeeze-excite: global mean, 1×1 + ReLU, 1×1 + hard-sigmoid, times the input.
-struct SqueezeExcite {
+pub(super) struct SqueezeExcite {
     reduce: Conv,
     expand: Conv,
     slope: f32,
@@ -76,7 +76,7 @@ struct SqueezeExcite {
 
 impl SqueezeExcite {
     /// The gate per image and channel, `offset` added (the neck's residual form adds 1).
-    fn gate(&self, x: &Tensor, offset: f32) -> Result<Vec<f32>> {
+    pub(super) fn gate(&self, x: &Tensor, offset: f32) -> Result<Vec<f32>> {
         let pooled = x.mean_keepdim(D::Minus1)?.mean_keepdim(D::Minus2)?;
         let y = conv2d_1x1(&pooled, &self.reduce.weight, &self.reduce.bias, true)?;
         let y = conv2d_1x1(&y, &self.expand.weight, &self.expand.bias, false)?;
@@ -104,24 +104,6 @@ impl Block {
             y = scale_channels(&y, &se.gate(&y, 0.0)?)?;
         }
         conv2d_1x1_act(&y, &self.pointwise.weight, &self.pointwise.bias, self.pointwise_act)
-    }
-}
-
-/// A neck layer: convolution (1×1 lateral or 3×3 output, no bias) and a residual
-/// squeeze-excite, `y + y·gate(y)`.
-struct NeckLayer {
-    conv: Conv,
-    se: SqueezeExcite,
-}
-
-impl NeckLayer {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let y = if self.conv.weight.dim(3)? == 1 {
-            conv2d_1x1(x, &self.conv.weight, &self.conv.bias, false)?
-        } else {
-            conv2d_3x3_taps(x, &self.conv.weight, &self.conv.bias, Activation::Identity)?
-        };
-        scale_channels(&y, &self.se.gate(&y, 1.0)?)
     }
 }
 
@@ -169,10 +151,8 @@ pub struct PpOcrDet {
     stem: Conv,
     blocks: Vec<Block>,
     taps: Vec<Conv>,
-    /// Lateral and output layers, finest level first.
-    lateral: Vec<NeckLayer>,
-    output: Vec<NeckLayer>,
-    head: Conv,
+    /// The neck and the head's 3×3 convolution.
+    neck: Neck,
     up: [Conv; 2],
 }
 
@@ -210,9 +190,7 @@ impl PpOcrDet {
             stem: w.conv("stem")?,
             blocks,
             taps: (0..4).map(|l| w.conv(&format!("tap.{l}"))).collect::<Result<_>>()?,
-            lateral: neck("ins")?,
-            output: neck("inp")?,
-            head: w.conv("head.conv")?,
+            neck: Neck::new(neck("ins")?, neck("inp")?, &w.conv("head.conv")?)?,
             up: [w.conv("head.up.0")?, w.conv("head.up.1")?],
             config,
         })
@@ -256,33 +234,17 @@ impl PpOcrDet {
                 features.push(conv2d_1x1(&y, &tap.weight, &tap.bias, false)?);
             }
         }
-        let lateral: Vec<Tensor> = features
-            .iter()
-            .zip(&self.lateral)
-            .map(|(f, layer)| layer.forward(f))
-            .collect::<Result<_>>()?;
-        let [l0, l1, l2, l3] = lateral.as_slice() else {
-            candle_core::bail!("text detector: {} taps, expected 4", lateral.len());
+        // The gates fold into weights per image, so the neck runs one image at a time.
+        let images = (0..y.dim(0)?)
+            .map(|n| {
+                let one: Vec<Tensor> = features.iter().map(|f| f.narrow(0, n, 1)).collect::<Result<_>>()?;
+                self.neck.forward(&one)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let y = match images.as_slice() {
+            [one] => one.clone(),
+            all => Tensor::cat(all, 0)?,
         };
-        // Top-down: each level plus the coarser one upsampled ×2; finest first.
-        // The levels are at strides 4, 8, 16, 32 (input sides are multiples of 32), so each is
-        // exactly twice the next.
-        let m3 = l3.clone();
-        let m2 = add_upsampled(l2, &m3, 2)?;
-        let m1 = add_upsampled(l1, &m2, 2)?;
-        let m0 = add_upsampled(l0, &m1, 2)?;
-        let [o0, o1, o2, o3] = self.output.as_slice() else {
-            candle_core::bail!("text detector: {} output layers, expected 4", self.output.len());
-        };
-        let p0 = o0.forward(&m0)?;
-        let levels = [
-            upsample_nearest(&o3.forward(&m3)?, 8)?,
-            upsample_nearest(&o2.forward(&m2)?, 4)?,
-            upsample_nearest(&o1.forward(&m1)?, 2)?,
-            p0,
-        ];
-        let fused = Tensor::cat(&levels, 1)?;
-        let y = conv2d_3x3_taps(&fused, &self.head.weight, &self.head.bias, Activation::Relu)?;
         let [up0, up1] = &self.up;
         let y = upsample(&y, up0, Activation::Relu)?;
         let y = upsample(&y, up1, Activation::Identity)?;
