@@ -165,7 +165,6 @@ fn add_taps_up(out: &mut [f32], taps: &[f32], cout: usize, (h, w): (usize, usize
 mod tests {
     use super::*;
     use crate::nn::conv3x3::conv2d_3x3_padded;
-    use crate::nn::upsample::upsample_nearest;
     use crate::nn::{Activation, Padding};
     use candle_core::Device;
 
@@ -174,7 +173,7 @@ mod tests {
         let x = Tensor::randn(0f32, 1.0, (1, cin, ch, cw), &dev).unwrap();
         let k = Tensor::randn(0f32, 1.0, (cout, cin, 3, 3), &dev).unwrap();
         let (h, w) = (ch * factor, cw * factor);
-        let fine = upsample_nearest(&x, factor).unwrap();
+        let fine = x.upsample_nearest2d(h, w).unwrap();
         let expected = conv2d_3x3_padded(&fine, &k, &vec![0.0; cout], 1, Activation::Identity, Padding::Centred)
             .unwrap()
             .flatten_all()

@@ -1,7 +1,7 @@
 //! Shared model plumbing: the fast kernels candle lacks on CPU and in wasm (depthwise 3×3,
 //! dense 3×3 through a plain im2col or per-tap products (also of an upsampled map, from the map
 //! before upsampling), 2×2 max pooling, fused bias + ReLU,
-//! whole-factor upsampling), 1×1 convolutions as
+//! the pixel shuffle of a transposed convolution), 1×1 convolutions as
 //! matrix products, batch-norm folding.
 
 pub mod bias;

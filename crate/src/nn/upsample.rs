@@ -1,26 +1,12 @@
-//! Upsampling by whole factors as plain row copies: nearest-neighbour (a feature pyramid's
-//! top-down path and the fusion of its levels) and the pixel shuffle after a 2×2 stride-2
-//! transposed convolution computed as a 1×1 convolution.
-//!
-//! candle's `upsample_nearest2d` computes a source index per output value and its
-//! permute-then-`contiguous` copies one value at a time through strided indexing; both cost
-//! more than the convolutions around them at a quarter of a photo's resolution.
+//! The pixel shuffle after a 2×2 stride-2 transposed convolution computed as a 1×1 convolution,
+//! as plain row writes: candle's permute-then-`contiguous` copies one value at a time through
+//! strided indexing, which cost more than the convolutions around it at a quarter of a photo's
+//! resolution. (The feature pyramid's nearest upsampling is folded into its convolutions:
+//! `nn::conv3x3_up`.)
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
 use super::{contiguous_f32, Activation};
-
-/// `x` (N, C, H, W) upsampled to (N, C, H·factor, W·factor), each value repeated in a
-/// factor × factor block. Same as `x.upsample_nearest2d(H·factor, W·factor)`.
-pub fn upsample_nearest(x: &Tensor, factor: usize) -> candle_core::Result<Tensor> {
-    x.contiguous()?.apply_op1_no_bwd(&Nearest { factor })
-}
-
-/// `fine` (N, C, H, W) plus `coarse` (N, C, H/factor, W/factor) upsampled by `factor`, in one
-/// pass. Same as `fine + coarse.upsample_nearest2d(H, W)`.
-pub fn add_upsampled(fine: &Tensor, coarse: &Tensor, factor: usize) -> candle_core::Result<Tensor> {
-    fine.contiguous()?.apply_op2_no_bwd(&coarse.contiguous()?, &AddNearest { factor })
-}
 
 /// `x` (N, 4·Cout, H, W), channels ordered (cout, dy, dx), plus `bias` (4·Cout, one value per
 /// channel of `x`), then `act`, laid
@@ -41,76 +27,6 @@ fn planes<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> candle_core
 }
 
 /// One output row: each of `src`'s values `factor` times.
-fn repeat_row(dst: &mut [f32], src: &[f32], factor: usize) {
-    for (block, &v) in dst.chunks_exact_mut(factor).zip(src) {
-        block.fill(v);
-    }
-}
-
-struct Nearest {
-    factor: usize,
-}
-
-impl CustomOp1 for Nearest {
-    fn name(&self) -> &'static str {
-        "upsample_nearest"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (input, [n, c, h, w]) = planes(storage, layout, self.name())?;
-        let f = self.factor.max(1);
-        let (oh, ow) = (h * f, w * f);
-        let mut output = vec![0f32; n * c * oh * ow];
-        for (out, plane) in output.chunks_exact_mut(oh * ow).zip(input.chunks_exact(h * w)) {
-            for (rows, src) in out.chunks_exact_mut(ow * f).zip(plane.chunks_exact(w)) {
-                let mut rows = rows.chunks_exact_mut(ow);
-                let Some(first) = rows.next() else { continue };
-                repeat_row(first, src, f);
-                for row in rows {
-                    row.copy_from_slice(first);
-                }
-            }
-        }
-        Ok((CpuStorage::F32(output), Shape::from((n, c, oh, ow))))
-    }
-}
-
-struct AddNearest {
-    factor: usize,
-}
-
-impl CustomOp2 for AddNearest {
-    fn name(&self) -> &'static str {
-        "add_upsampled"
-    }
-
-    fn cpu_fwd(
-        &self,
-        fine_storage: &CpuStorage,
-        fine_layout: &Layout,
-        coarse_storage: &CpuStorage,
-        coarse_layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (fine, [n, c, h, w]) = planes(fine_storage, fine_layout, self.name())?;
-        let (coarse, [cn, cc, ch, cw]) = planes(coarse_storage, coarse_layout, self.name())?;
-        let f = self.factor.max(1);
-        if (cn, cc, ch * f, cw * f) != (n, c, h, w) {
-            candle_core::bail!("add_upsampled: {:?} is not {:?} shrunk by {f}", coarse_layout.shape(), fine_layout.shape());
-        }
-        let mut output = fine.to_vec();
-        for (out, plane) in output.chunks_exact_mut(h * w).zip(coarse.chunks_exact(ch * cw)) {
-            for (rows, src) in out.chunks_exact_mut(w * f).zip(plane.chunks_exact(cw)) {
-                for row in rows.chunks_exact_mut(w) {
-                    for (block, &v) in row.chunks_exact_mut(f).zip(src) {
-                        block.iter_mut().for_each(|d| *d += v);
-                    }
-                }
-            }
-        }
-        Ok((CpuStorage::F32(output), fine_layout.shape().clone()))
-    }
-}
-
 struct Shuffle {
     bias: Vec<f32>,
     act: Activation,
@@ -165,20 +81,6 @@ mod tests {
     fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
         assert_eq!(a.dims(), b.dims());
         (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap()
-    }
-
-    #[test]
-    fn nearest_matches_candle() {
-        let x = Tensor::randn(0f32, 1.0, (2, 3, 4, 5), &Device::Cpu).unwrap();
-        for f in [1, 2, 4, 8] {
-            let expected = x.upsample_nearest2d(4 * f, 5 * f).unwrap();
-            assert_eq!(max_diff(&upsample_nearest(&x, f).unwrap(), &expected), 0.0);
-            let fine = Tensor::randn(0f32, 1.0, (2, 3, 4 * f, 5 * f), &Device::Cpu).unwrap();
-            let sum = (&fine + &expected).unwrap();
-            assert_eq!(max_diff(&add_upsampled(&fine, &x, f).unwrap(), &sum), 0.0);
-        }
-        let odd = Tensor::zeros((2, 3, 9, 10), candle_core::DType::F32, &Device::Cpu).unwrap();
-        assert!(add_upsampled(&odd, &x, 2).is_err());
     }
 
     #[test]
