@@ -3,10 +3,12 @@
 //       draws a photo-like test image on a canvas and saves it as JPEG (no metadata)
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
-//       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_fingerprint": …,
+//       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_tattoo": …,
+//       "ms_faces_fingerprint": …,
 //       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without face
 //       detection, then (each in a fresh page) with faces, with faces and the burned-in text
-//       check, and with faces and the fingerprint check, and the size of the first page's wasm
+//       check, with faces and the tattoo check, and with faces and the fingerprint check, and
+//       the size of the first page's wasm
 //       memory after its two scrubs (it only grows, so this is their peak)
 import fs from "node:fs";
 import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
@@ -101,6 +103,7 @@ try {
       };
       result.ms_faces = await timeScrub({});
       result.ms_faces_text = await timeScrub({ textCheck: true });
+      result.ms_faces_tattoo = await timeScrub({ tattooCheck: true });
       result.ms_faces_fingerprint = await timeScrub({ fingerprintCheck: true });
       console.log(JSON.stringify(result));
     } finally {
