@@ -260,9 +260,13 @@ export function mountClinician(root, host, langHost = host) {
     ctx.drawImage(cells, region.x, region.y, region.width, region.height);
   }
 
-  /** What the clean copy outlines: the faces and every flagged region (text, tattoo, ridges). */
+  /** The review flags whose regions the clean copy outlines (their sentences say so); the
+   * face-part probe's region is the whole photo, which an outline would not point at. */
+  const OUTLINED_FLAGS = new Set(["text", "tattoo", "fingerprint"]);
+
+  /** What the clean copy outlines: the faces and the regions of those flags. */
   function outlined(report) {
-    const flagged = (report.review ?? []).flatMap((flag) => flag.regions ?? []);
+    const flagged = (report.review ?? []).filter((flag) => OUTLINED_FLAGS.has(flag.kind)).flatMap((flag) => flag.regions ?? []);
     return [...(report.faces ?? []).map(faceBox), ...flagged];
   }
 
