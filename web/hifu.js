@@ -174,17 +174,59 @@ export function hasClassifier() {
   return typeof wasm.Classifier === "function";
 }
 
+/** A model request that makes no progress (no headers, no bytes) for this long is aborted. */
+const STALL_MS = 15_000;
+
 async function fetchModelFile(base, name, kind) {
   const url = new URL(name, base);
   name = name || url.pathname;
-  let response;
+  let bytes;
   try {
-    response = await fetch(url, { credentials: "same-origin" });
+    bytes = await fetchWatched(url, "default").catch((error) =>
+      // A request that stalled (seen in Chromium when two workers fetch the same small file at
+      // once, rarely) is asked once more past the HTTP cache, rather than hanging the page.
+      error.name === "AbortError" ? fetchWatched(url, "reload") : Promise.reject(error),
+    );
   } catch (error) {
+    if (error.name === "HifuError") throw error;
     throw hifuError("model.missing", `${name} could not be fetched (${error.message})`);
   }
-  if (!response.ok) throw hifuError("model.missing", `${name}: HTTP ${response.status}`);
-  return kind === "bytes" ? new Uint8Array(await response.arrayBuffer()) : response.text();
+  if (bytes.status) throw hifuError("model.missing", `${name}: HTTP ${bytes.status}`);
+  return kind === "bytes" ? bytes : new TextDecoder().decode(bytes);
+}
+
+/** The body of `url` as bytes (or `{ status }` when not ok), aborted after STALL_MS without progress. */
+async function fetchWatched(url, cache) {
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), STALL_MS);
+  const progress = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), STALL_MS);
+  };
+  try {
+    const response = await fetch(url, { credentials: "same-origin", cache, signal: controller.signal });
+    if (!response.ok) return { status: response.status };
+    progress();
+    const reader = response.body.getReader();
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      progress();
+      chunks.push(value);
+      length += value.length;
+    }
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return bytes;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

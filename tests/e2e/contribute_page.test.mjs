@@ -92,8 +92,32 @@ async function processBatch(page, dir, photos) {
   await page.setInputFiles("#config", path.join(dir, "site.conf"));
   await page.setInputFiles("#records", path.join(dir, "records.csv"));
   await page.setInputFiles("#folder", photos);
+  // Requests still open when the batch stalls (the page's and its workers').
+  const open = new Map();
+  const context = page.context();
+  const opened = (r) => open.set(r, `${r.method()} ${new URL(r.url()).pathname}`);
+  const closed = (r) => open.delete(r);
+  context.on("request", opened);
+  context.on("requestfinished", closed);
+  context.on("requestfailed", closed);
   await page.click("#start");
-  await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  try {
+    await page.waitForSelector("body[data-state=done]", { timeout: 120_000 });
+  } catch (error) {
+    // Say where the batch stood, so that a hang can be told from a slow machine.
+    const state = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      status: document.querySelector("#status")?.textContent,
+      progress: document.querySelector("#progress")?.value,
+      cards: [...document.querySelectorAll(".card")].map((c) => `${c.dataset.name}: ${c.textContent.slice(0, 80)}`),
+    }));
+    error.message += `\npage: ${JSON.stringify(state)}\nrequests still open: ${JSON.stringify([...open.values()])}`;
+    throw error;
+  } finally {
+    context.off("request", opened);
+    context.off("requestfinished", closed);
+    context.off("requestfailed", closed);
+  }
 }
 
 /** name → processedAt of every photo the page has stored as processed (IndexedDB). */
