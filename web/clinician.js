@@ -309,7 +309,8 @@ export function mountClinician(root, host, langHost = host) {
       }
     }
     setState("working", "working", { name: file.name });
-    // Let the status paint before the (synchronous) scrub takes the main thread.
+    // Let the status paint before the scrub (synchronous here, but for the helpers' share of
+    // the face detection) takes the main thread.
     await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
     // This page's copy of the original: kept in memory (never sent) until the classifier has
@@ -317,7 +318,7 @@ export function mountClinician(root, host, langHost = host) {
     const bytes = new Uint8Array(await file.arrayBuffer());
     let result;
     try {
-      result = hifu.scrub(bytes, { format: "auto" });
+      result = await hifu.scrubShared(bytes, { format: "auto" });
     } catch (error) {
       bytes.fill(0);
       showError(error);
@@ -400,7 +401,10 @@ export function mountClinician(root, host, langHost = host) {
   // Every identifying-mark check the contributor page runs: burned-in text is filled like a
   // face, a tattoo or ridges are named. The tattoo check reuses the classifier's weights and
   // the fingerprint check has none, so only the text detector adds to the first load.
-  const started = hifu.init({ textCheck: true, tattooCheck: true, fingerprintCheck: true }).then(() => {
+  // Helper workers take part of the face detector's passes over each photo (one per core
+  // beyond this page's own thread; the page works without them).
+  const helpers = Math.max(1, Math.min(3, (navigator.hardwareConcurrency || 2) - 1));
+  const started = hifu.init({ textCheck: true, tattooCheck: true, fingerprintCheck: true, helpers }).then(() => {
     loaded = true;
   });
   wire();

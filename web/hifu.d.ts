@@ -9,6 +9,7 @@ import type {
   ScrubOptions,
   ScrubResult,
   Sealer as WasmSealer,
+  TileResult,
 } from "./pkg/hifu.js";
 
 export type { Report, ScrubResult, ScrubOptions, FaceOptions, FaceEntry, Gate, DeidentifiedRecord, DeidentifyResult, HifuError } from "./pkg/hifu.js";
@@ -39,6 +40,12 @@ export interface InitOptions {
    * model file. Both pages turn it on.
    */
   fingerprintCheck?: boolean;
+  /**
+   * Start this many helper Web Workers (hifu-helper.js, each with its own wasm and face
+   * detector weights) that `scrubShared` hands part of the face detection to. The clinician
+   * page starts one per core beyond its own (at least one, at most three). Default 0.
+   */
+  helpers?: number;
 }
 
 /** Loads the wasm once; later calls return the same promise. */
@@ -49,6 +56,23 @@ export function init(options?: InitOptions): Promise<void>;
  * when the detector did not load, unless `options.face.detect` is explicitly `false`.
  */
 export function scrub(bytes: Uint8Array, options?: ScrubOptions): ScrubResult;
+/**
+ * `scrub`, with the face detector's passes over the photo shared with the helper workers
+ * (`init({ helpers })`): this thread decodes the photo once, hands tiles of it to the helpers
+ * and finishes here. The same result as `scrub`; `scrub` itself when there are no helpers or
+ * face detection is off. Calls run one at a time.
+ */
+export function scrubShared(bytes: Uint8Array, options?: ScrubOptions): Promise<ScrubResult>;
+/** How many helper workers are up (waits for them to start). */
+export function helpersReady(): Promise<number>;
+/** Tiles handed to helpers and run here so far, and where the last shared scrub's time went (ms). */
+export const sharedStats: {
+  helperTiles: number;
+  localTiles: number;
+  last: { begin: number; local: number; wait: number; finish: number } | null;
+};
+/** For hifu-helper.js: the face detector's pass over one tile another worker sent. */
+export function detectTile(rgb: Uint8Array, width: number, height: number, pooled: boolean): TileResult;
 /** Whether init() loaded the face detector (otherwise scrub fails closed). */
 export function hasFaceDetector(): boolean;
 export function inspect(bytes: Uint8Array, limits?: Limits): Inventory;

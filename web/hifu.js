@@ -20,6 +20,10 @@ let classifierBase = null;
 let tattooError = null;
 /** Set when `init({ textCheck: true })` was asked for and the check did not load. */
 let textError = null;
+/** The helper workers `scrubShared` hands tiles to (`init({ helpers })`), once they are up. */
+let helpers = Promise.resolve([]);
+/** Shared scrubs run one at a time: the detector holds one scrub between begin and finish. */
+let sharedQueue = Promise.resolve();
 
 /**
  * Loads the wasm once. `wasmUrl` / `modelBase` override where the files are fetched from.
@@ -28,6 +32,8 @@ let textError = null;
  * `textCheck: true` adds the burned-in text check (models/text/ppocr_det.safetensors, 1.2 MB,
  * fetched only then); if it does not load, `scrub` fails closed with `text.model_missing`.
  * `fingerprintCheck: true` adds the fingerprint check (no model file).
+ * `helpers: n` starts n Web Workers (`hifu-helper.js`, each its own wasm and face detector)
+ * that `scrubShared` hands part of the face detection to; the page works without them.
  */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
@@ -47,8 +53,47 @@ export function init(options = {}) {
     ready.catch(() => {
       ready = null; // let a later call try again
     });
+    if (options.helpers > 0 && typeof Worker === "function") {
+      helpers = startHelpers(options.helpers, { wasmUrl: String(url), faceModelBase: String(faceBase) });
+    }
   }
   return ready;
+}
+
+/** Starts `count` helper workers; resolves to those whose face detector loaded (maybe none). */
+async function startHelpers(count, options) {
+  const started = Array.from({ length: count }, async () => {
+    const worker = new Worker(new URL("./hifu-helper.js", import.meta.url), { type: "module" });
+    const helper = { worker, next: 0, waiting: new Map() };
+    worker.onmessage = ({ data }) => {
+      const settle = helper.waiting.get(data.id);
+      helper.waiting.delete(data.id);
+      settle?.(data);
+    };
+    worker.onerror = () => {
+      // A helper that died fails what it held; scrubShared runs those tiles itself.
+      for (const settle of helper.waiting.values()) settle({ error: "helper stopped" });
+      helper.waiting.clear();
+      helper.dead = true;
+    };
+    const reply = await ask(helper, { type: "init", options });
+    if (!reply.ok) {
+      worker.terminate();
+      return null;
+    }
+    return helper;
+  });
+  return (await Promise.all(started)).filter(Boolean);
+}
+
+/** Sends `message` to a helper; resolves to its reply (`{ error }` when it failed). */
+function ask(helper, message, transfer = []) {
+  if (helper.dead) return Promise.resolve({ error: "helper stopped" });
+  const id = helper.next++;
+  return new Promise((resolve) => {
+    helper.waiting.set(id, resolve);
+    helper.worker.postMessage({ ...message, id }, transfer);
+  });
 }
 
 function requireReady() {
@@ -134,6 +179,86 @@ export function scrub(bytes, options) {
   if (faceError) throw faceError;
   // init() has not finished: the wasm's own fail-closed error.
   return wasm.scrub(bytes, options);
+}
+
+/**
+ * `scrub`, with the face detector's passes over the photo shared with the helper workers
+ * (`init({ helpers })`): this worker decodes the photo once and hands tiles of it to the
+ * helpers, which send back their boxes; the rest (second look, gate, redaction, checks,
+ * output) happens here. Same result as `scrub`. Without helpers, or with face detection off,
+ * it is `scrub`. A tile whose helper fails is run here.
+ */
+export function scrubShared(bytes, options) {
+  requireReady();
+  const run = sharedQueue.then(() => scrubWithHelpers(bytes, options));
+  sharedQueue = run.catch(() => {});
+  return run;
+}
+
+/** How many helper workers are up (after `init({ helpers })`; 0 when none started). */
+export async function helpersReady() {
+  return (await helpers).filter((h) => !h.dead).length;
+}
+
+/** Tiles handed to helpers and run here, since the page loaded (for tests and benches). */
+export const sharedStats = { helperTiles: 0, localTiles: 0, last: null };
+
+async function scrubWithHelpers(bytes, options) {
+  const pool = (await helpers).filter((h) => !h.dead);
+  if (!pool.length || !faceDetector || tattooError || textError || options?.face?.detect === false) {
+    return scrub(bytes, options);
+  }
+  const started = performance.now();
+  const count = faceDetector.beginScrub(bytes, options);
+  const began = performance.now();
+  try {
+    const jobs = faceDetector.scrubJobs();
+    // Largest first, each to whoever has the least work so far (this worker is share 0).
+    const load = new Array(pool.length + 1).fill(0);
+    const share = load.map(() => []);
+    const order = [...Array(count).keys()].sort((a, b) => jobs[b].width * jobs[b].height - jobs[a].width * jobs[a].height);
+    for (const i of order) {
+      const k = load.indexOf(Math.min(...load));
+      load[k] += jobs[i].width * jobs[i].height;
+      share[k].push(i);
+    }
+    const sent = share.slice(1).flatMap((list, h) =>
+      list.map((i) => {
+        const rgb = faceDetector.tileJob(i);
+        const { width, height, pooled } = jobs[i];
+        return ask(pool[h], { type: "tile", rgb, width, height, pooled }, [rgb.buffer]).then((reply) => [i, reply]);
+      }),
+    );
+    for (const i of share[0]) faceDetector.runJob(i);
+    sharedStats.localTiles += share[0].length;
+    const ran = performance.now();
+    const replies = await Promise.all(sent);
+    const answered = performance.now();
+    for (const [i, reply] of replies) {
+      if (reply.error) {
+        faceDetector.runJob(i);
+        sharedStats.localTiles += 1;
+      } else {
+        faceDetector.putJob(i, reply.faces, reply.features);
+        sharedStats.helperTiles += 1;
+      }
+    }
+    const result = faceDetector.finishScrub();
+    const done = performance.now();
+    // Where the last shared scrub's time went (ms), for benches.
+    sharedStats.last = { begin: began - started, local: ran - began, wait: answered - ran, finish: done - answered };
+    return result;
+  } catch (error) {
+    faceDetector.cancelScrub();
+    throw error;
+  }
+}
+
+/** For helper workers (`hifu-helper.js`): YuNet's pass over one tile another worker sent. */
+export function detectTile(rgb, width, height, pooled) {
+  requireReady();
+  if (!faceDetector) throw faceError ?? hifuError("face.weights_missing", "The face detector did not load.");
+  return faceDetector.detectTile(rgb, width, height, pooled);
 }
 
 /** What metadata a photo carries (categories, never values), without changing it. */

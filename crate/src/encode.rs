@@ -1,10 +1,14 @@
 //! Re-encoding the clean pixels: JPEG (configurable quality) or PNG, with no metadata at all.
-//! The `image` encoders write no EXIF, ICC or text unless asked, and hifu never asks; both are
+//! The encoders write no EXIF, ICC or text unless asked, and hifu never asks; both are
 //! deterministic, so the same pixels and options give the same bytes.
+//!
+//! JPEG comes from `jpeg-encoder` rather than `image`'s own encoder: it codes a 12-megapixel
+//! photo in well under the time at the same quality and size (BENCHMARKS.md, *scrub*). Its
+//! AVX2 path is left off (the `simd` feature) so that every machine, and the wasm build, gives
+//! the same bytes for the same pixels.
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder};
+use image::ImageEncoder;
 use zeroize::Zeroizing;
 
 use crate::decode::Pixels;
@@ -37,14 +41,22 @@ pub fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, EncodeError> {
     if !(1..=100).contains(&quality) {
         return Err(EncodeError::Quality(quality));
     }
-    let (width, height) = (pixels.width(), pixels.height());
+    let too_large = || {
+        EncodeError::Failed(format!(
+            "a {} × {} photo is larger than JPEG allows (65,535 pixels a side); choose PNG output",
+            pixels.width(),
+            pixels.height()
+        ))
+    };
+    let width = u16::try_from(pixels.width()).map_err(|_| too_large())?;
+    let height = u16::try_from(pixels.height()).map_err(|_| too_large())?;
     let mut out = Vec::new();
-    let encoder = JpegEncoder::new_with_quality(&mut out, quality);
+    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     let result = if pixels.has_alpha() {
         let flat = over_white(pixels.samples());
-        encoder.write_image(&flat, width, height, ExtendedColorType::Rgb8)
+        encoder.encode(&flat, width, height, jpeg_encoder::ColorType::Rgb)
     } else {
-        encoder.write_image(pixels.samples(), width, height, ExtendedColorType::Rgb8)
+        encoder.encode(pixels.samples(), width, height, jpeg_encoder::ColorType::Rgb)
     };
     result.map_err(|e| EncodeError::Failed(e.to_string()))?;
     Ok(out)

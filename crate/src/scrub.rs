@@ -144,12 +144,10 @@ pub fn scrub_with(
     options: &ScrubOptions,
     step: &mut dyn PixelStep,
 ) -> Result<Scrubbed, Error> {
-    if !(1..=100).contains(&options.quality) {
-        return Err(encode::EncodeError::Quality(options.quality).into());
+    match prepare(input, options, step)? {
+        Prepared::Done(scrubbed) => Ok(scrubbed),
+        Prepared::Decoded(decoded) => finish(input, decoded, options, step),
     }
-    let format = decode::identify(input, &options.limits)?;
-    let parsed = container::parse(input, format)?;
-    scrub_parsed(input, format, parsed, options, step)
 }
 
 /// The metadata categories `input` carries, without decoding its pixels.
@@ -159,6 +157,7 @@ pub fn inspect(input: &[u8], limits: &Limits) -> Result<Inventory, Error> {
 }
 
 /// Everything after the container has been parsed (split out so tests can hand in a `Parsed`).
+#[cfg(test)]
 fn scrub_parsed(
     input: &[u8],
     format: Format,
@@ -166,19 +165,92 @@ fn scrub_parsed(
     options: &ScrubOptions,
     step: &mut dyn PixelStep,
 ) -> Result<Scrubbed, Error> {
+    match prepare_parsed(input, format, parsed, options, step)? {
+        Prepared::Done(scrubbed) => Ok(scrubbed),
+        Prepared::Decoded(decoded) => finish(input, decoded, options, step),
+    }
+}
+
+/// A photo part way through [`scrub_with`]: either already done (its JPEG leaves without its
+/// pixels being decoded) or decoded and waiting for its pixel steps and output.
+pub enum Prepared {
+    Done(Scrubbed),
+    Decoded(Decoded),
+}
+
+/// Upright sRGB pixels and what the container said, between [`prepare`] and [`finish`]. The
+/// pixels are wiped when this is dropped (see [`Pixels`]).
+pub struct Decoded {
+    format: Format,
+    parsed: Parsed,
+    pixels: Pixels,
+    orientation: u8,
+    colour: Colour,
+}
+
+impl Decoded {
+    /// The upright sRGB pixels the steps will see.
+    pub fn pixels(&self) -> &Pixels {
+        &self.pixels
+    }
+}
+
+/// The first half of [`scrub_with`]: checks, parses and (unless `step` reads no pixels and
+/// nothing would change them) decodes the photo. A caller that spreads part of a step's work
+/// elsewhere (the page's Web Workers: `wasm::scrub`) does it between this and [`finish`];
+/// `step` must be the one later given to `finish`.
+pub fn prepare(input: &[u8], options: &ScrubOptions, step: &dyn PixelStep) -> Result<Prepared, Error> {
+    if !(1..=100).contains(&options.quality) {
+        return Err(encode::EncodeError::Quality(options.quality).into());
+    }
+    let format = decode::identify(input, &options.limits)?;
+    let parsed = container::parse(input, format)?;
+    prepare_parsed(input, format, parsed, options, step)
+}
+
+fn prepare_parsed(
+    input: &[u8],
+    format: Format,
+    parsed: Parsed,
+    options: &ScrubOptions,
+    step: &dyn PixelStep,
+) -> Result<Prepared, Error> {
     if let Some(frame) = metadata_only_frame(format, &parsed, options, step) {
-        return metadata_only(input, format, parsed, frame);
+        return metadata_only(input, format, parsed, frame).map(Prepared::Done);
     }
     // Otherwise pixels are decoded, even for the lossless path: the face step needs them, and
     // decoding proves the file is a whole, valid image.
-    let (mut pixels, orientation, colour) = decode::upright(
+    let (pixels, orientation, colour) = decode::upright(
         input,
         format,
         parsed.orientation,
         parsed.icc_profile.as_deref(),
         &options.limits,
     )?;
+    Ok(Prepared::Decoded(Decoded {
+        format,
+        parsed,
+        pixels,
+        orientation,
+        colour,
+    }))
+}
 
+/// The second half of [`scrub_with`]: runs `step` on the decoded pixels and writes the clean
+/// photo. `input` is the same photo [`prepare`] was given.
+pub fn finish(
+    input: &[u8],
+    decoded: Decoded,
+    options: &ScrubOptions,
+    step: &mut dyn PixelStep,
+) -> Result<Scrubbed, Error> {
+    let Decoded {
+        format,
+        parsed,
+        mut pixels,
+        orientation,
+        colour,
+    } = decoded;
     let outcome = step.run(&mut pixels)?;
 
     let mut report = Report::empty(Status::Ok);

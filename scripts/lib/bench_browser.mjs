@@ -4,10 +4,12 @@
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
 //       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_tattoo": …,
-//       "ms_faces_fingerprint": …,
+//       "ms_faces_fingerprint": …, "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
 //       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without face
 //       detection, then (each in a fresh page) with faces, with faces and the burned-in text
-//       check, with faces and the tattoo check, and with faces and the fingerprint check, and
+//       check, with faces and the tattoo check, with faces and the fingerprint check, with faces
+//       shared with one helper worker (`scrubShared`), with every check as the clinician page
+//       has them, on one thread and shared with one helper, and
 //       the size of the first page's wasm
 //       memory after its two scrubs (it only grows, so this is their peak)
 import fs from "node:fs";
@@ -84,19 +86,22 @@ try {
       // The checks are chosen at init(), once per page, and the clinician page has already
       // called init() with its own: each timing below gets a fresh page, on a served file that
       // loads no script.
-      const timeScrub = async (options) => {
+      const timeScrub = async (options, shared = false) => {
         const fresh = await browser.newPage();
         await fresh.goto(`${server.origin}/favicon.svg`);
         const ms = await fresh.evaluate(
-          async ([base64, options]) => {
+          async ([base64, options, shared]) => {
             const api = await import("/hifu.js");
             await api.init(options);
+            // The helpers' start (their wasm and weights) is not part of a photo's time.
+            if (shared && (await api.helpersReady()) < 1) throw new Error("no helper worker started");
             const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
             const start = performance.now();
-            api.scrub(bytes);
+            if (shared) await api.scrubShared(bytes);
+            else api.scrub(bytes);
             return performance.now() - start;
           },
-          [fs.readFileSync(file).toString("base64"), options],
+          [fs.readFileSync(file).toString("base64"), options, shared],
         );
         await fresh.close();
         return ms;
@@ -105,6 +110,10 @@ try {
       result.ms_faces_text = await timeScrub({ textCheck: true });
       result.ms_faces_tattoo = await timeScrub({ tattooCheck: true });
       result.ms_faces_fingerprint = await timeScrub({ fingerprintCheck: true });
+      result.ms_faces_shared = await timeScrub({ helpers: 1 }, true);
+      const all = { textCheck: true, tattooCheck: true, fingerprintCheck: true };
+      result.ms_all = await timeScrub(all);
+      result.ms_all_shared = await timeScrub({ ...all, helpers: 1 }, true);
       console.log(JSON.stringify(result));
     } finally {
       server.stop();

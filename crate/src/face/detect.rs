@@ -13,14 +13,13 @@
 
 use candle_core::Tensor;
 use image::RgbImage;
-use zeroize::Zeroize;
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::centerface::CenterFace;
 use super::face_part::{pool, FacePartProbe};
 use super::input::{bgr_tensor_window, Window};
 use super::judge::Judge;
-use super::resample::resize_rgb;
+use super::pyramid::{Pyramid, TileFound, TileJob};
 use super::yunet::YuNet;
 use super::FaceError;
 
@@ -41,6 +40,8 @@ pub struct DetectorConfig {
     pub max_megapixels: f32,
     pub tile: usize,
     pub overlap: usize,
+    /// Native threads the tiles are spread over (0: every core). Wasm runs them on one.
+    pub threads: usize,
 }
 
 impl Default for DetectorConfig {
@@ -55,6 +56,7 @@ impl Default for DetectorConfig {
             max_megapixels: 4.0,
             tile: 640,
             overlap: 160,
+            threads: 0,
         }
     }
 }
@@ -112,6 +114,12 @@ impl Detector {
         self.face_part.as_ref()
     }
 
+    /// Spreads the tiles over `threads` native threads (0: every core; see [`Self::run_jobs`]).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.config.threads = threads;
+        self
+    }
+
     /// Adds the second look at candidate boxes (see [`Judge`]).
     pub fn with_judge(mut self, judge: Judge) -> Self {
         self.judge = Some(judge);
@@ -164,6 +172,12 @@ impl Detector {
     /// The faces, and whether the photo shows part of a face at all.
     pub fn look(&self, photo: &RgbImage) -> Result<Detection, FaceError> {
         let scan = self.scan(photo)?;
+        self.conclude(photo, scan)
+    }
+
+    /// The rest of [`Self::look`] once YuNet's pass is done (here or, job by job, elsewhere:
+    /// see [`Self::plan`]): the face-part probe and CenterFace's second look.
+    pub fn conclude(&self, photo: &RgbImage, scan: Scan) -> Result<Detection, FaceError> {
         let face_part = match &self.face_part {
             Some(p) if !scan.features.is_empty() => Some(p.probability(&scan.features)?),
             _ => None,
@@ -196,97 +210,140 @@ impl Detector {
     }
 
     fn scan_levels(&self, photo: &RgbImage, coarsest_only: bool) -> Result<Scan, FaceError> {
+        let (pyramid, jobs) = self.plan(photo, coarsest_only);
+        let found = self.run_jobs(photo, &pyramid, &jobs)?;
+        Ok(self.merge(found, photo.width(), photo.height()))
+    }
+
+    /// The pyramid of `photo` and the YuNet passes over it (see [`Pyramid`]): run each with
+    /// [`Self::run_job`] (or [`Self::detect_tile`] elsewhere) and hand the results, in job
+    /// order, to [`Self::merge`].
+    pub fn plan(&self, photo: &RgbImage, coarsest_only: bool) -> (Pyramid, Vec<TileJob>) {
         let (w, h) = (photo.width() as usize, photo.height() as usize);
-        let mut features = Vec::new();
         if w == 0 || h == 0 {
-            return Ok(Scan {
-                faces: Vec::new(),
-                features,
-            });
+            return (Pyramid::build(photo, &[], 1, 0, false).0, Vec::new());
         }
-        let mut faces = Vec::new();
         let mut scales = self.scales(w, h);
         scales.sort_by(|a, b| b.total_cmp(a));
-        let coarsest = scales.last().copied();
-        // Finest first, each level below full size shrunk from the previous one rather than
-        // from the photo: shrinking a 12-megapixel photo four times was a third of the time.
-        let mut previous: Option<RgbImage> = None;
-        for scale in scales {
-            let sw = ((w as f32 * scale).round() as u32).max(1);
-            let sh = ((h as f32 * scale).round() as u32).max(1);
-            let level = if (sw as usize, sh as usize) == (w, h) {
-                None
-            } else {
-                let source = match &previous {
-                    Some(p) if p.width() >= sw && p.height() >= sh => p,
-                    _ => photo,
-                };
-                Some(resize_rgb(source, sw, sh))
-            };
-            let view = level.as_ref().unwrap_or(photo);
-            // The exact per-axis factors, so boxes map back without drift.
-            let (fx, fy) = (sw as f32 / w as f32, sh as f32 / h as f32);
-            let level_tiles = tiles(
-                sw as usize,
-                sh as usize,
-                self.config.tile,
-                self.config.overlap,
-            );
-            // The coarsest level is one tile (its long side is below the tile size).
-            let pooled = Some(scale) == coarsest && level_tiles.len() == 1;
-            let skipped = coarsest_only && Some(scale) != coarsest;
-            for (x0, y0, tw, th) in level_tiles.into_iter().filter(|_| !skipped) {
-                let window = Window {
-                    x: x0,
-                    y: y0,
-                    width: tw,
-                    height: th,
-                };
-                let (found, pooled_features) = self.run_tile(
-                    view.as_raw(),
-                    (view.width() as usize, view.height() as usize),
-                    window,
-                    pooled,
-                )?;
-                if let Some(p) = pooled_features {
-                    features = p;
-                }
-                for f in found {
-                    let mut m = f.mapped(x0 as f32, y0 as f32, 1.0);
-                    m.bbox = [
-                        m.bbox[0] / fx,
-                        m.bbox[1] / fy,
-                        m.bbox[2] / fx,
-                        m.bbox[3] / fy,
-                    ];
-                    m.landmarks = m.landmarks.map(|[x, y]| [x / fx, y / fy]);
-                    faces.push(m);
-                }
-            }
-            // An upscaled level is never a source: shrinking it would only blur the photo.
-            let spent = if scale < 1.0 {
-                std::mem::replace(&mut previous, level)
-            } else {
-                level
-            };
-            if let Some(spent) = spent {
-                spent.into_raw().zeroize();
-            }
+        Pyramid::build(
+            photo,
+            &scales,
+            self.config.tile,
+            self.config.overlap,
+            coarsest_only,
+        )
+    }
+
+    /// One job of [`Self::plan`], its boxes in the photo's pixels.
+    pub fn run_job(
+        &self,
+        photo: &RgbImage,
+        pyramid: &Pyramid,
+        job: &TileJob,
+    ) -> Result<TileFound, FaceError> {
+        let (rgb, size) = pyramid
+            .view(photo, job)
+            .ok_or_else(|| FaceError::Inference("a tile job names no level".into()))?;
+        let (faces, features) = self.run_tile(rgb, size, job.window, job.pooled)?;
+        Ok(TileFound {
+            faces: pyramid.to_photo(job, faces),
+            features,
+        })
+    }
+
+    /// Every job, in order: natively spread over `config.threads` threads, one after another
+    /// in wasm (where parallelism is the page's Web Workers: see `hifu.js`).
+    pub fn run_jobs(
+        &self,
+        photo: &RgbImage,
+        pyramid: &Pyramid,
+        jobs: &[TileJob],
+    ) -> Result<Vec<TileFound>, FaceError> {
+        let threads = self.threads().min(jobs.len());
+        if threads <= 1 {
+            return jobs
+                .iter()
+                .map(|job| self.run_job(photo, pyramid, job))
+                .collect();
         }
-        if let Some(last) = previous {
-            last.into_raw().zeroize();
+        // Each thread takes the next job not yet taken; results are put back in job order.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let worker = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                done.push((i, self.run_job(photo, pyramid, job)));
+            }
+            done
+        };
+        let mut results: Vec<Option<Result<TileFound, FaceError>>> = vec![None; jobs.len()];
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+            for handle in handles {
+                match handle.join() {
+                    Ok(done) => {
+                        for (i, r) in done {
+                            if let Some(slot) = results.get_mut(i) {
+                                *slot = Some(r);
+                            }
+                        }
+                    }
+                    Err(_) => return Err(FaceError::Inference("a detection thread stopped".into())),
+                }
+            }
+            Ok(())
+        })?;
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(FaceError::Inference("a tile job did not run".into()))))
+            .collect()
+    }
+
+    /// How many threads [`Self::run_jobs`] uses: `config.threads`, or every core when 0.
+    fn threads(&self) -> usize {
+        match self.config.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        }
+    }
+
+    /// The faces of every job (results in [`Self::plan`]'s order), merged and clipped to the
+    /// `width × height` photo, with the pooled job's face-part features.
+    pub fn merge(&self, found: Vec<TileFound>, width: u32, height: u32) -> Scan {
+        let (w, h) = (width as f32, height as f32);
+        let mut faces = Vec::new();
+        let mut features = Vec::new();
+        for f in found {
+            faces.extend(f.faces);
+            if let Some(p) = f.features {
+                features = p;
+            }
         }
         let mut faces = nms(faces, self.config.nms_iou, self.config.containment);
         for f in &mut faces {
             f.bbox = [
-                f.bbox[0].clamp(0.0, w as f32),
-                f.bbox[1].clamp(0.0, h as f32),
-                f.bbox[2].clamp(0.0, w as f32),
-                f.bbox[3].clamp(0.0, h as f32),
+                f.bbox[0].clamp(0.0, w),
+                f.bbox[1].clamp(0.0, h),
+                f.bbox[2].clamp(0.0, w),
+                f.bbox[3].clamp(0.0, h),
             ];
         }
         faces.retain(|f| f.width() > 0.0 && f.height() > 0.0);
-        Ok(Scan { faces, features })
+        Scan { faces, features }
+    }
+
+    /// One job's YuNet pass on its tile's pixels alone (`width × height` RGB, from
+    /// [`Pyramid::tile_rgb`]), for a job run in another worker: the boxes in the tile's pixels
+    /// (map them with [`Pyramid::to_photo`]) and, when `pooled`, the face-part features.
+    pub fn detect_tile(
+        &self,
+        rgb: &[u8],
+        width: usize,
+        height: usize,
+        pooled: bool,
+    ) -> Result<(Vec<Face>, Option<Vec<f32>>), FaceError> {
+        self.run_tile(rgb, (width, height), Window::whole(width, height), pooled)
     }
 
     /// One YuNet pass over `width × height` RGB pixels (zero-padded to multiples of 32).
@@ -348,44 +405,9 @@ impl Detector {
     }
 }
 
-/// Tiles (x, y, width, height) covering `width × height`: one when it fits, otherwise the
-/// fewest windows of at most `tile` pixels that overlap by at least `overlap`, spread evenly
-/// and as small as that allows (in multiples of 32, YuNet's input granularity). Fixed
-/// `tile`-sized windows stepping by `tile − overlap` ran YuNet over twice the pixels of a
-/// 4-megapixel level, most of it in the last window's overlap with its neighbour.
-fn tiles(
-    width: usize,
-    height: usize,
-    tile: usize,
-    overlap: usize,
-) -> Vec<(usize, usize, usize, usize)> {
-    let spans = |len: usize| -> Vec<(usize, usize)> {
-        if len <= tile {
-            return vec![(0, len)];
-        }
-        let step = tile.saturating_sub(overlap).max(1);
-        let n = (len - overlap.min(len)).div_ceil(step).max(2);
-        let size = (len + (n - 1) * overlap)
-            .div_ceil(n)
-            .next_multiple_of(32)
-            .min(tile);
-        let free = len - size;
-        (0..n)
-            .map(|i| ((i * free + (n - 1) / 2) / (n - 1), size))
-            .collect()
-    };
-    let (xs, ys) = (spans(width), spans(height));
-    let mut out = Vec::with_capacity(xs.len() * ys.len());
-    for &(y, th) in &ys {
-        for &(x, tw) in &xs {
-            out.push((x, y, tw, th));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::pyramid::tiles;
     use super::*;
 
     #[test]

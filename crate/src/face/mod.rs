@@ -9,13 +9,15 @@ pub mod face_part;
 pub mod gate;
 pub mod input;
 pub mod judge;
+pub mod pyramid;
 pub mod resample;
 pub mod step;
 pub mod yunet;
 
 pub use boxes::Face;
 pub use detect::{Detection, Detector, DetectorConfig, FaceWeights, Scan};
-pub use step::{FaceOptions, FaceStep};
+pub use pyramid::{Pyramid, TileFound, TileJob};
+pub use step::{FaceOptions, FacePlan, FaceStep};
 
 /// Errors of this step.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use super::gate::{eye_band, eyes_in_frame, kind, FaceKind, GateConfig};
-use super::{Detection, Detector, Face, FaceError, FaceWeights};
+use super::{Detection, Detector, Face, FaceError, FaceWeights, Pyramid, Scan, TileJob};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
 use crate::report::{FaceEntry, Gate, GateReason, Redacted, ReviewFlag};
@@ -58,6 +58,23 @@ pub struct FaceStep {
     options: FaceOptions,
     gate: GateConfig,
     rng: ChaCha8Rng,
+    /// YuNet's pass, when it was run outside this step (see [`FaceStep::plan`]); used by the
+    /// next `run` instead of running it again.
+    scan: Option<Scan>,
+}
+
+/// The photo's YuNet passes, to be run elsewhere (threads, Web Workers) before the step:
+/// see [`FaceStep::plan`]. The RGB copy and the pyramid are wiped when this is dropped.
+pub struct FacePlan {
+    pub photo: image::RgbImage,
+    pub pyramid: Pyramid,
+    pub jobs: Vec<TileJob>,
+}
+
+impl Drop for FacePlan {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.photo).into_raw().zeroize();
+    }
 }
 
 impl FaceStep {
@@ -76,6 +93,7 @@ impl FaceStep {
             options,
             gate: GateConfig::default(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            scan: None,
         }
     }
 
@@ -86,6 +104,7 @@ impl FaceStep {
             options,
             gate: GateConfig::default(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            scan: None,
         }
     }
 
@@ -108,28 +127,65 @@ impl FaceStep {
 
     /// The faces in `pixels`, and the face-part probe's probability.
     pub fn look(&self, pixels: &Pixels) -> Result<Detection, FaceError> {
+        self.look_with(pixels, None)
+    }
+
+    /// [`Self::look`] with YuNet's pass already done (`scan`), or done here when `None`.
+    fn look_with(&self, pixels: &Pixels, scan: Option<Scan>) -> Result<Detection, FaceError> {
         let detector = self.detector.as_ref().map_err(FaceError::clone)?;
-        let mut rgb: Vec<u8> = match pixels.channels() {
-            3 => pixels.samples().to_vec(),
-            _ => pixels
-                .samples()
-                .chunks_exact(4)
-                .flat_map(|p| p.iter().take(3).copied())
-                .collect(),
-        };
-        let image =
-            image::RgbImage::from_raw(pixels.width(), pixels.height(), std::mem::take(&mut rgb))
-                .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()));
-        let result = image
-            .as_ref()
-            .map_err(FaceError::clone)
-            .and_then(|img| detector.look(img));
+        let image = rgb_copy(pixels);
+        let result = image.as_ref().map_err(FaceError::clone).and_then(|img| match scan {
+            Some(scan) => detector.conclude(img, scan),
+            None => detector.look(img),
+        });
         // The copy holds the patient's photo: wipe it.
         if let Ok(img) = image {
             img.into_raw().zeroize();
         }
         result
     }
+
+    /// YuNet's passes over `pixels` as jobs to run elsewhere, or `None` when detection is off.
+    /// Run them with [`Detector::run_job`] or [`Detector::detect_tile`], merge the results with
+    /// [`Detector::merge`] and hand the scan to [`Self::use_scan`] before this step runs on the
+    /// same pixels.
+    pub fn plan(&self, pixels: &Pixels) -> Result<Option<FacePlan>, FaceError> {
+        if !self.options.detect {
+            return Ok(None);
+        }
+        let detector = self.detector.as_ref().map_err(FaceError::clone)?;
+        let photo = rgb_copy(pixels)?;
+        let (pyramid, jobs) = detector.plan(&photo, false);
+        Ok(Some(FacePlan {
+            photo,
+            pyramid,
+            jobs,
+        }))
+    }
+
+    /// The detector, when its weights loaded.
+    pub fn detector(&self) -> Result<&Detector, FaceError> {
+        self.detector.as_ref().map_err(FaceError::clone)
+    }
+
+    /// YuNet's pass over the pixels the next `run` sees, done elsewhere (see [`Self::plan`]).
+    pub fn use_scan(&mut self, scan: Scan) {
+        self.scan = Some(scan);
+    }
+}
+
+/// An RGB copy of `pixels` (alpha dropped) for the detector; the caller wipes it.
+fn rgb_copy(pixels: &Pixels) -> Result<image::RgbImage, FaceError> {
+    let rgb: Vec<u8> = match pixels.channels() {
+        3 => pixels.samples().to_vec(),
+        _ => pixels
+            .samples()
+            .chunks_exact(4)
+            .flat_map(|p| p.iter().take(3).copied())
+            .collect(),
+    };
+    image::RgbImage::from_raw(pixels.width(), pixels.height(), rgb)
+        .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()))
 }
 
 fn entry(f: &Face, redacted: Redacted) -> FaceEntry {
@@ -161,10 +217,11 @@ impl PixelStep for FaceStep {
     }
 
     fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+        let scan = self.scan.take();
         if !self.options.detect {
             return Ok(StepOutcome::default());
         }
-        let Detection { faces, face_part } = self.look(pixels)?;
+        let Detection { faces, face_part } = self.look_with(pixels, scan)?;
         let (pw, ph) = (pixels.width(), pixels.height());
         let kinds: Vec<FaceKind> = faces.iter().map(|f| kind(f, pw, ph, &self.gate)).collect();
         let full_face = kinds.contains(&FaceKind::Full);

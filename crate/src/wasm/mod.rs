@@ -8,3 +8,4 @@ mod js;
 pub mod record;
 pub mod scrub;
 pub mod seal;
+mod shared_scrub;

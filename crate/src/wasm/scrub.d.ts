@@ -147,3 +147,19 @@ export interface HifuError extends Error {
   code: string;
   message: string;
 }
+
+/** One of a shared scrub's YuNet passes (`FaceDetector.scrubJobs`): a tile of one pyramid level. */
+export interface TileJobInfo {
+  width: number;
+  height: number;
+  /** Whether the face-part features come from this pass (then `detectTile` returns them). */
+  pooled: boolean;
+}
+
+/** A helper worker's `FaceDetector.detectTile` result, for the holder's `putJob`. */
+export interface TileResult {
+  /** 15 numbers per face: left, top, right, bottom, score, five landmarks (x, y), in the tile's pixels. */
+  faces: Float32Array;
+  /** The face-part features, for the pooled tile. */
+  features?: Float32Array;
+}

@@ -26,7 +26,7 @@ const TYPESCRIPT_SECTION: &str = TYPESCRIPT;
 /// The JS scrub options: the core's [`ScrubOptions`] plus `face` ([`FaceOptions`]).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(default)]
-struct JsScrubOptions {
+pub(super) struct JsScrubOptions {
     limits: Limits,
     format: OutputFormat,
     quality: u8,
@@ -46,7 +46,7 @@ impl Default for JsScrubOptions {
 }
 
 impl JsScrubOptions {
-    fn core(&self) -> ScrubOptions {
+    pub(super) fn core(&self) -> ScrubOptions {
         ScrubOptions {
             limits: self.limits,
             format: self.format,
@@ -76,7 +76,7 @@ pub struct FaceDetector {
     yunet: Vec<u8>,
     centerface: Vec<u8>,
     /// The step for the options of the last call (rebuilt when they change).
-    step: FaceStep,
+    pub(super) step: FaceStep,
     options: FaceOptions,
     /// The burned-in text check, once `setTextCheck` was called (the contributor page does).
     text: Option<crate::text::TextStep>,
@@ -84,6 +84,8 @@ pub struct FaceDetector {
     tattoo: Option<crate::skin::TattooStep>,
     /// The fingerprint check, once `setFingerprintCheck(true)` was called (both pages do).
     fingerprint: Option<crate::fingerprint::FingerprintStep>,
+    /// The scrub between `beginScrub` and `finishScrub` (see `shared_scrub.rs`).
+    pub(super) session: Option<super::shared_scrub::Session>,
 }
 
 #[wasm_bindgen]
@@ -108,6 +110,7 @@ impl FaceDetector {
             text: None,
             tattoo: None,
             fingerprint: None,
+            session: None,
         })
     }
 
@@ -120,25 +123,8 @@ impl FaceDetector {
         #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let options: JsScrubOptions = parse_options(options)?;
-        if options.face != self.options {
-            let weights = FaceWeights {
-                yunet: &self.yunet,
-                centerface: &self.centerface,
-            };
-            self.step = FaceStep::new(Some(weights), options.face.clone(), random_seed());
-            self.options = options.face.clone();
-        }
-        let mut steps: Vec<&mut dyn crate::PixelStep> = vec![&mut self.step];
-        if let Some(text) = self.text.as_mut() {
-            steps.push(text);
-        }
-        if let Some(tattoo) = self.tattoo.as_mut() {
-            steps.push(tattoo);
-        }
-        if let Some(fingerprint) = self.fingerprint.as_mut() {
-            steps.push(fingerprint);
-        }
-        run_scrub(bytes, &options, &mut crate::Chain(steps))
+        self.use_options(&options);
+        run_scrub(bytes, &options, &mut self.chain())
     }
 
     /// Adds the burned-in text check after the face step: every later `scrub` fills the lines
@@ -179,6 +165,35 @@ impl FaceDetector {
     }
 }
 
+impl FaceDetector {
+    /// Rebuilds the face step when the face options changed since the last call.
+    pub(super) fn use_options(&mut self, options: &JsScrubOptions) {
+        if options.face != self.options {
+            let weights = FaceWeights {
+                yunet: &self.yunet,
+                centerface: &self.centerface,
+            };
+            self.step = FaceStep::new(Some(weights), options.face.clone(), random_seed());
+            self.options = options.face.clone();
+        }
+    }
+
+    /// The face step, then each check that was turned on.
+    pub(super) fn chain(&mut self) -> crate::Chain<'_> {
+        let mut steps: Vec<&mut dyn crate::PixelStep> = vec![&mut self.step];
+        if let Some(text) = self.text.as_mut() {
+            steps.push(text);
+        }
+        if let Some(tattoo) = self.tattoo.as_mut() {
+            steps.push(tattoo);
+        }
+        if let Some(fingerprint) = self.fingerprint.as_mut() {
+            steps.push(fingerprint);
+        }
+        crate::Chain(steps)
+    }
+}
+
 /// A fresh seed for `pixelate`'s noise (the only user of randomness in the face step), from
 /// Web Crypto; on the (unexpected) failure, `Math.random` still gives a seed nobody chooses.
 fn random_seed() -> u64 {
@@ -198,7 +213,11 @@ fn run_scrub(
     let scrubbed = crate::scrub_with(&input, &options.core(), step)
         .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
     drop(input);
+    result_object(&scrubbed)
+}
 
+/// `{ image, mime, extension, report }` for JavaScript.
+pub(super) fn result_object(scrubbed: &crate::Scrubbed) -> Result<JsValue, JsValue> {
     let report = serde_wasm_bindgen::to_value(&scrubbed.report).map_err(|e| {
         hifu_error(
             "report.serialize",
@@ -256,7 +275,7 @@ pub fn categories() -> JsValue {
 }
 
 /// `undefined`/`null` mean defaults; anything else must parse completely.
-fn parse_options<T: Default + serde::de::DeserializeOwned>(
+pub(super) fn parse_options<T: Default + serde::de::DeserializeOwned>(
     value: Option<JsValue>,
 ) -> Result<T, JsValue> {
     match value {

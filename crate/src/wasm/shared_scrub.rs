@@ -1,0 +1,274 @@
+//! A scrub whose face detection is shared with other Web Workers (`hifu.js` `scrubShared`).
+//!
+//! wasm has one thread per worker, and YuNet's passes over the pyramid are most of a 12 MP
+//! photo's time. So the worker that holds the photo decodes it once (`beginScrub`), lists the
+//! passes (`scrubJobs`), hands some of them out as tile pixels (`tileJob`) to helper workers,
+//! which run them on their own `FaceDetector` (`detectTile`), runs the rest itself (`runJob`),
+//! takes the helpers' boxes back (`putJob`) and finishes in one place (`finishScrub`: the
+//! second look, the gate, redaction, the checks, the output). The result is the one `scrub`
+//! gives for the same photo and options. Only tiles of the photo leave this worker, to workers
+//! of the same page.
+
+use js_sys::{Array, Float32Array, Object, Uint8Array};
+use wasm_bindgen::prelude::*;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::js::hifu_error;
+use super::scrub::{parse_options, result_object, FaceDetector, JsScrubOptions};
+use crate::face::{Face, FacePlan, TileFound};
+use crate::scrub::{Decoded, Prepared};
+
+/// Floats per face in the flat arrays `detectTile` returns and `putJob` takes: the box (4),
+/// the score, the five landmarks (10).
+const FACE_FLOATS: usize = 15;
+
+/// What `beginScrub` holds until `finishScrub`.
+pub(crate) struct Session {
+    input: Zeroizing<Vec<u8>>,
+    options: JsScrubOptions,
+    state: State,
+}
+
+enum State {
+    /// The photo needed no pixels (metadata-only JPEG path): already scrubbed.
+    Done(crate::Scrubbed),
+    /// Decoded; `plan` is `None` when face detection is off.
+    Decoded {
+        decoded: Decoded,
+        plan: Option<FacePlan>,
+        found: Vec<Option<TileFound>>,
+    },
+}
+
+fn face_error(e: crate::face::FaceError) -> JsValue {
+    hifu_error(e.code(), &e.to_string())
+}
+
+fn no_session() -> JsValue {
+    hifu_error("session.missing", "No shared scrub is in progress: call beginScrub first (a bug in the calling page).")
+}
+
+fn bad_job(i: usize) -> JsValue {
+    hifu_error("session.job", &format!("There is no tile job {i} in this scrub (a bug in the calling page)."))
+}
+
+fn flat(faces: &[Face]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(faces.len() * FACE_FLOATS);
+    for f in faces {
+        out.extend_from_slice(&f.bbox);
+        out.push(f.score);
+        out.extend(f.landmarks.iter().flatten());
+    }
+    out
+}
+
+fn unflat(values: &[f32]) -> Result<Vec<Face>, JsValue> {
+    if !values.len().is_multiple_of(FACE_FLOATS) || values.iter().any(|v| !v.is_finite()) {
+        return Err(hifu_error("session.job", "A helper sent boxes that are not whole faces of finite numbers (a bug in the calling page)."));
+    }
+    Ok(values
+        .chunks_exact(FACE_FLOATS)
+        .map(|c| {
+            let at = |i: usize| c.get(i).copied().unwrap_or(0.0);
+            Face {
+                bbox: [at(0), at(1), at(2), at(3)],
+                score: at(4),
+                landmarks: [0, 1, 2, 3, 4].map(|k| [at(5 + 2 * k), at(6 + 2 * k)]),
+                seen_eyes: None,
+            }
+        })
+        .collect())
+}
+
+#[wasm_bindgen]
+impl FaceDetector {
+    /// Starts a shared scrub: checks and decodes the photo and plans YuNet's passes over it.
+    /// Returns how many tile jobs there are (0 when nothing is to be detected: call
+    /// `finishScrub` straight away). Throws a `HifuError`, as `scrub` does. A scrub already
+    /// begun is dropped.
+    #[wasm_bindgen(js_name = beginScrub)]
+    pub fn begin_scrub(
+        &mut self,
+        bytes: &Uint8Array,
+        #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
+    ) -> Result<u32, JsValue> {
+        self.session = None;
+        let options: JsScrubOptions = parse_options(options)?;
+        self.use_options(&options);
+        let input = Zeroizing::new(bytes.to_vec());
+        let prepared = crate::scrub::prepare(&input, &options.core(), &self.chain())
+            .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+        let state = match prepared {
+            Prepared::Done(scrubbed) => State::Done(scrubbed),
+            Prepared::Decoded(decoded) => {
+                let plan = self.step.plan(decoded.pixels()).map_err(face_error)?;
+                let jobs = plan.as_ref().map_or(0, |p| p.jobs.len());
+                State::Decoded {
+                    decoded,
+                    plan,
+                    found: vec![None; jobs],
+                }
+            }
+        };
+        let jobs = match &state {
+            State::Decoded { found, .. } => found.len(),
+            State::Done(_) => 0,
+        };
+        self.session = Some(Session {
+            input,
+            options,
+            state,
+        });
+        Ok(u32::try_from(jobs).unwrap_or(u32::MAX))
+    }
+
+    /// The tile jobs of the scrub begun: `[{ width, height, pooled }]`, in job order.
+    #[wasm_bindgen(js_name = scrubJobs, unchecked_return_type = "TileJobInfo[]")]
+    pub fn scrub_jobs(&self) -> Result<JsValue, JsValue> {
+        let plan = self.plan()?;
+        let list = Array::new();
+        for job in plan.map_or(&[][..], |p| &p.jobs) {
+            let entry = Object::new();
+            for (key, value) in [
+                ("width", JsValue::from(job.window.width as u32)),
+                ("height", JsValue::from(job.window.height as u32)),
+                ("pooled", JsValue::from(job.pooled)),
+            ] {
+                js_sys::Reflect::set(&entry, &JsValue::from_str(key), &value)
+                    .map_err(|_| hifu_error("report.serialize", "hifu could not list the tile jobs"))?;
+            }
+            list.push(&entry);
+        }
+        Ok(list.into())
+    }
+
+    /// The RGB pixels of tile job `i` (`width × height × 3` bytes), for a helper's
+    /// `detectTile`. The caller wipes them when done.
+    #[wasm_bindgen(js_name = tileJob)]
+    pub fn tile_job(&self, i: usize) -> Result<Uint8Array, JsValue> {
+        let plan = self.plan()?.ok_or_else(|| bad_job(i))?;
+        let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
+        let mut rgb = plan.pyramid.tile_rgb(&plan.photo, job).ok_or_else(|| bad_job(i))?;
+        let out = Uint8Array::from(rgb.as_slice());
+        rgb.zeroize();
+        Ok(out)
+    }
+
+    /// Runs tile job `i` in this worker.
+    #[wasm_bindgen(js_name = runJob)]
+    pub fn run_job(&mut self, i: usize) -> Result<(), JsValue> {
+        let detector = self.step.detector().map_err(face_error)?;
+        let Some(Session {
+            state: State::Decoded { plan: Some(plan), found, .. },
+            ..
+        }) = self.session.as_mut()
+        else {
+            return Err(no_session());
+        };
+        let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
+        let result = detector.run_job(&plan.photo, &plan.pyramid, job).map_err(face_error)?;
+        let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
+        *slot = Some(result);
+        Ok(())
+    }
+
+    /// Takes a helper's result for tile job `i` (`detectTile`'s `faces` and `features`).
+    #[wasm_bindgen(js_name = putJob)]
+    pub fn put_job(&mut self, i: usize, faces: &[f32], features: Option<Vec<f32>>) -> Result<(), JsValue> {
+        let faces = unflat(faces)?;
+        let Some(Session {
+            state: State::Decoded { plan: Some(plan), found, .. },
+            ..
+        }) = self.session.as_mut()
+        else {
+            return Err(no_session());
+        };
+        let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
+        if features.is_some() != job.pooled {
+            return Err(hifu_error("session.job", "A helper's features do not match its tile job (a bug in the calling page)."));
+        }
+        let mapped = plan.pyramid.to_photo(job, faces);
+        let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
+        *slot = Some(TileFound {
+            faces: mapped,
+            features,
+        });
+        Ok(())
+    }
+
+    /// Finishes the scrub begun, once every tile job has run here or come back from a helper:
+    /// the same `{ image, mime, extension, report }` as `scrub`. Throws a `HifuError`; the
+    /// scrub is over either way.
+    #[wasm_bindgen(js_name = finishScrub, unchecked_return_type = "ScrubResult")]
+    pub fn finish_scrub(&mut self) -> Result<JsValue, JsValue> {
+        let Session {
+            input,
+            options,
+            state,
+        } = self.session.take().ok_or_else(no_session)?;
+        let scrubbed = match state {
+            State::Done(scrubbed) => scrubbed,
+            State::Decoded {
+                decoded,
+                plan,
+                found,
+            } => {
+                if let Some(plan) = plan {
+                    let found: Option<Vec<TileFound>> = found.into_iter().collect();
+                    let found = found.ok_or_else(|| {
+                        hifu_error("session.job", "Not every tile job of this scrub has run (a bug in the calling page).")
+                    })?;
+                    let detector = self.step.detector().map_err(face_error)?;
+                    let scan = detector.merge(found, plan.photo.width(), plan.photo.height());
+                    drop(plan);
+                    self.step.use_scan(scan);
+                }
+                let mut chain = self.chain();
+                crate::scrub::finish(&input, decoded, &options.core(), &mut chain)
+                    .map_err(|e| hifu_error(e.code(), &e.to_string()))?
+            }
+        };
+        result_object(&scrubbed)
+    }
+
+    /// Drops the scrub begun, wiping what it held (after a helper failed for good).
+    #[wasm_bindgen(js_name = cancelScrub)]
+    pub fn cancel_scrub(&mut self) {
+        self.session = None;
+    }
+
+    /// For a helper worker: YuNet's pass over one tile (`rgb`: `width × height × 3` bytes, from
+    /// another worker's `tileJob`). Returns `{ faces: Float32Array, features?: Float32Array }`:
+    /// 15 numbers per face (box, score, landmarks) in the tile's pixels, and the face-part
+    /// features when `pooled`.
+    #[wasm_bindgen(js_name = detectTile, unchecked_return_type = "TileResult")]
+    pub fn detect_tile(&self, rgb: &[u8], width: usize, height: usize, pooled: bool) -> Result<JsValue, JsValue> {
+        if width == 0 || height == 0 || width.checked_mul(height).and_then(|n| n.checked_mul(3)) != Some(rgb.len()) {
+            return Err(hifu_error("session.job", "A tile's pixels do not match its size (a bug in the calling page)."));
+        }
+        let detector = self.step.detector().map_err(face_error)?;
+        let (faces, features) = detector.detect_tile(rgb, width, height, pooled).map_err(face_error)?;
+        let out = Object::new();
+        let set = |key: &str, value: &JsValue| {
+            js_sys::Reflect::set(&out, &JsValue::from_str(key), value)
+                .map(|_| ())
+                .map_err(|_| hifu_error("report.serialize", "hifu could not return a tile's faces"))
+        };
+        set("faces", &Float32Array::from(flat(&faces).as_slice()).into())?;
+        if let Some(features) = features {
+            set("features", &Float32Array::from(features.as_slice()).into())?;
+        }
+        Ok(out.into())
+    }
+}
+
+impl FaceDetector {
+    /// The face plan of the scrub begun (`None` when it has nothing to detect).
+    fn plan(&self) -> Result<Option<&FacePlan>, JsValue> {
+        match self.session.as_ref().map(|s| &s.state) {
+            None => Err(no_session()),
+            Some(State::Done(_)) => Ok(None),
+            Some(State::Decoded { plan, .. }) => Ok(plan.as_ref()),
+        }
+    }
+}
