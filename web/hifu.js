@@ -20,8 +20,10 @@ let classifierBase = null;
 let tattooError = null;
 /** Set when `init({ textCheck: true })` was asked for and the check did not load. */
 let textError = null;
-/** The helper workers `scrubShared` hands tiles to (`init({ helpers })`), once they are up. */
-let helpers = Promise.resolve([]);
+/** The helper workers `scrubShared` hands tiles to (`init({ helpers })`): those up so far. */
+const helperList = [];
+/** Resolves once every helper asked for has started or failed to. */
+let helpers = Promise.resolve();
 /** Shared scrubs run one at a time: the detector holds one scrub between begin and finish. */
 let sharedQueue = Promise.resolve();
 
@@ -60,10 +62,22 @@ export function init(options = {}) {
   return ready;
 }
 
-/** Starts `count` helper workers; resolves to those whose face detector loaded (maybe none). */
+/** A helper that has not answered for this long is given up (its tiles run here). */
+const HELPER_MS = 30_000;
+
+/**
+ * Starts `count` helper workers; each joins `helperList` once its face detector has loaded.
+ * One that cannot start (a CSP without worker-src, a missing hifu-helper.js, no weights) is
+ * left out: `scrubShared` then does its share itself.
+ */
 async function startHelpers(count, options) {
   const started = Array.from({ length: count }, async () => {
-    const worker = new Worker(new URL("./hifu-helper.js", import.meta.url), { type: "module" });
+    let worker;
+    try {
+      worker = new Worker(new URL("./hifu-helper.js", import.meta.url), { type: "module" });
+    } catch {
+      return;
+    }
     const helper = { worker, next: 0, waiting: new Map() };
     worker.onmessage = ({ data }) => {
       const settle = helper.waiting.get(data.id);
@@ -78,21 +92,40 @@ async function startHelpers(count, options) {
     };
     const reply = await ask(helper, { type: "init", options });
     if (!reply.ok) {
+      helper.dead = true;
       worker.terminate();
-      return null;
+      return;
     }
-    return helper;
+    helperList.push(helper);
   });
-  return (await Promise.all(started)).filter(Boolean);
+  await Promise.all(started);
 }
 
-/** Sends `message` to a helper; resolves to its reply (`{ error }` when it failed). */
+/**
+ * Sends `message` to a helper; resolves to its reply, or to `{ error }` when it failed or did
+ * not answer within HELPER_MS (it is then given up).
+ */
 function ask(helper, message, transfer = []) {
   if (helper.dead) return Promise.resolve({ error: "helper stopped" });
   const id = helper.next++;
   return new Promise((resolve) => {
-    helper.waiting.set(id, resolve);
-    helper.worker.postMessage({ ...message, id }, transfer);
+    const timer = setTimeout(() => {
+      helper.waiting.delete(id);
+      helper.dead = true;
+      helper.worker.terminate();
+      resolve({ error: "helper did not answer" });
+    }, HELPER_MS);
+    helper.waiting.set(id, (reply) => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    try {
+      helper.worker.postMessage({ ...message, id }, transfer);
+    } catch (error) {
+      helper.waiting.delete(id);
+      clearTimeout(timer);
+      resolve({ error: String(error?.message ?? error) });
+    }
   });
 }
 
@@ -195,16 +228,18 @@ export function scrubShared(bytes, options) {
   return run;
 }
 
-/** How many helper workers are up (after `init({ helpers })`; 0 when none started). */
+/** How many helper workers are up, once every one asked for has started or failed to. */
 export async function helpersReady() {
-  return (await helpers).filter((h) => !h.dead).length;
+  await helpers;
+  return helperList.filter((h) => !h.dead).length;
 }
 
 /** Tiles handed to helpers and run here, since the page loaded (for tests and benches). */
 export const sharedStats = { helperTiles: 0, localTiles: 0, last: null };
 
 async function scrubWithHelpers(bytes, options) {
-  const pool = (await helpers).filter((h) => !h.dead);
+  // Helpers still starting are not waited for: this photo goes without them.
+  const pool = helperList.filter((h) => !h.dead);
   if (!pool.length || !faceDetector || tattooError || textError || options?.face?.detect === false) {
     return scrub(bytes, options);
   }
