@@ -158,17 +158,8 @@ impl FaceDetector {
     #[wasm_bindgen(js_name = runJob)]
     pub fn run_job(&mut self, i: usize) -> Result<(), JsValue> {
         let detector = self.step.detector().map_err(face_error)?;
-        let Some(Session {
-            state: State::Decoded { plan: Some(plan), found, .. },
-            ..
-        }) = self.session.as_mut()
-        else {
-            return Err(no_session());
-        };
-        let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
-        let result = detector.run_job(&plan.photo, &plan.pyramid, job).map_err(face_error)?;
-        let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
-        *slot = Some(result);
+        let (plan, job, slot) = job_slot(&mut self.session, i)?;
+        *slot = Some(detector.run_job(&plan.photo, &plan.pyramid, job).map_err(face_error)?);
         Ok(())
     }
 
@@ -176,21 +167,12 @@ impl FaceDetector {
     #[wasm_bindgen(js_name = putJob)]
     pub fn put_job(&mut self, i: usize, faces: &[f32], features: Option<Vec<f32>>) -> Result<(), JsValue> {
         let faces = unflat(faces)?;
-        let Some(Session {
-            state: State::Decoded { plan: Some(plan), found, .. },
-            ..
-        }) = self.session.as_mut()
-        else {
-            return Err(no_session());
-        };
-        let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
+        let (plan, job, slot) = job_slot(&mut self.session, i)?;
         if features.is_some() != job.pooled {
             return Err(hifu_error("session.job", "A helper's features do not match its tile job (a bug in the calling page)."));
         }
-        let mapped = plan.pyramid.to_photo(job, faces);
-        let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
         *slot = Some(TileFound {
-            faces: mapped,
+            faces: plan.pyramid.to_photo(job, faces),
             features,
         });
         Ok(())
@@ -260,6 +242,27 @@ impl FaceDetector {
         }
         Ok(out.into())
     }
+}
+
+/// The face plan of the scrub begun, its job `i` and that job's result slot.
+fn job_slot(
+    session: &mut Option<Session>,
+    i: usize,
+) -> Result<(&FacePlan, &crate::face::TileJob, &mut Option<TileFound>), JsValue> {
+    let Some(Session {
+        state: State::Decoded {
+            plan: Some(plan),
+            found,
+            ..
+        },
+        ..
+    }) = session.as_mut()
+    else {
+        return Err(no_session());
+    };
+    let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
+    let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
+    Ok((plan, job, slot))
 }
 
 impl FaceDetector {
