@@ -1,13 +1,15 @@
-// A helper worker for `scrubShared` (hifu.js): its own wasm and face detector, which runs the
-// detector's passes over tiles another worker of this page sends, and sends back the boxes.
-// It sees tiles of the photo only, never the file; each tile is wiped once answered.
+// A helper worker for `scrubShared` (hifu.js): its own wasm, face detector and checks. It runs
+// the detector's passes over tiles another worker of this page sends and sends back the boxes,
+// and, when asked, runs the checks (text, tattoo, fingerprint) on a copy of the file and sends
+// back what they found. Each tile and each file is wiped once answered.
 import * as hifu from "./hifu.js";
 
 self.onmessage = async ({ data }) => {
   const { id, type } = data;
   if (type === "init") {
     try {
-      await hifu.init({ wasmUrl: data.options.wasmUrl, faceModelBase: data.options.faceModelBase });
+      const { wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck } = data.options;
+      await hifu.init({ wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck });
       self.postMessage({ id, ok: hifu.hasFaceDetector() });
     } catch (error) {
       self.postMessage({ id, ok: false, error: String(error?.message ?? error) });
@@ -23,6 +25,15 @@ self.onmessage = async ({ data }) => {
       self.postMessage({ id, error: String(error?.message ?? error) });
     } finally {
       data.rgb.fill(0);
+    }
+  }
+  if (type === "marks") {
+    try {
+      self.postMessage({ id, marks: hifu.checkMarks(data.bytes, data.options) });
+    } catch (error) {
+      self.postMessage({ id, error: String(error?.message ?? error) });
+    } finally {
+      data.bytes.fill(0);
     }
   }
 };

@@ -10,6 +10,7 @@ import type {
   ScrubResult,
   Sealer as WasmSealer,
   TileResult,
+  CheckMarks,
 } from "./pkg/hifu.js";
 
 export type { Report, ScrubResult, ScrubOptions, FaceOptions, FaceEntry, Gate, DeidentifiedRecord, DeidentifyResult, HifuError } from "./pkg/hifu.js";
@@ -42,8 +43,9 @@ export interface InitOptions {
   fingerprintCheck?: boolean;
   /**
    * Start this many helper Web Workers (hifu-helper.js, each with its own wasm and face
-   * detector weights) that `scrubShared` hands part of the face detection to. The clinician
-   * page starts one per core beyond its own (at least one, at most three). Default 0.
+   * detector weights; the first also loads the checks turned on here) that `scrubShared` hands
+   * part of the face detection and the checks to. The clinician page starts one per core
+   * beyond its own (at least one, at most three). Default 0.
    */
   helpers?: number;
 }
@@ -57,22 +59,29 @@ export function init(options?: InitOptions): Promise<void>;
  */
 export function scrub(bytes: Uint8Array, options?: ScrubOptions): ScrubResult;
 /**
- * `scrub`, with the face detector's passes over the photo shared with the helper workers
- * (`init({ helpers })`): this thread decodes the photo once, hands tiles of it to the helpers
- * and finishes here. The same result as `scrub`; `scrub` itself when there are no helpers or
- * face detection is off. Calls run one at a time.
+ * `scrub`, with the work shared with the helper workers (`init({ helpers })`): this thread
+ * decodes the photo, hands tiles of it to the helpers as they get free and finishes here; when
+ * checks are on, the first helper runs them on its own decode of the file meanwhile. The same
+ * result as `scrub`; `scrub` itself when there are no helpers or face detection is off. Calls
+ * run one at a time.
  */
 export function scrubShared(bytes: Uint8Array, options?: ScrubOptions): Promise<ScrubResult>;
 /** How many helper workers are up (waits for them to start). */
 export function helpersReady(): Promise<number>;
-/** Tiles handed to helpers and run here so far, and where the last shared scrub's time went (ms). */
+/**
+ * Tiles handed to helpers and run here so far, photos whose checks a helper ran, and where the
+ * last shared scrub's time went (ms; `checks`: when the helper's checks came back, from the start).
+ */
 export const sharedStats: {
   helperTiles: number;
   localTiles: number;
-  last: { begin: number; local: number; wait: number; finish: number } | null;
+  helperChecks: number;
+  last: { begin: number; local: number; wait: number; finish: number; checks: number | null } | null;
 };
 /** For hifu-helper.js: the face detector's pass over one tile another worker sent. */
 export function detectTile(rgb: Uint8Array, width: number, height: number, pooled: boolean): TileResult;
+/** For hifu-helper.js: the checks turned on in this worker, on another worker's photo. */
+export function checkMarks(bytes: Uint8Array, options?: ScrubOptions): CheckMarks;
 /** Whether init() loaded the face detector (otherwise scrub fails closed). */
 export function hasFaceDetector(): boolean;
 export function inspect(bytes: Uint8Array, limits?: Limits): Inventory;

@@ -34,8 +34,9 @@ let sharedQueue = Promise.resolve();
  * `textCheck: true` adds the burned-in text check (models/text/ppocr_det.safetensors, 1.2 MB,
  * fetched only then); if it does not load, `scrub` fails closed with `text.model_missing`.
  * `fingerprintCheck: true` adds the fingerprint check (no model file).
- * `helpers: n` starts n Web Workers (`hifu-helper.js`, each its own wasm and face detector)
- * that `scrubShared` hands part of the face detection to; the page works without them.
+ * `helpers: n` starts n Web Workers (`hifu-helper.js`, each its own wasm, face detector and
+ * the same checks) that `scrubShared` hands part of the face detection and the checks to; the
+ * page works without them.
  */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
@@ -56,7 +57,15 @@ export function init(options = {}) {
       ready = null; // let a later call try again
     });
     if (options.helpers > 0 && typeof Worker === "function") {
-      helpers = startHelpers(options.helpers, { wasmUrl: String(url), faceModelBase: String(faceBase) });
+      // The helpers load the same checks, so that one of them can run them while the tiles run.
+      helpers = startHelpers(options.helpers, {
+        wasmUrl: String(url),
+        faceModelBase: String(faceBase),
+        modelBase: String(skinBase),
+        textCheck: Boolean(options.textCheck),
+        tattooCheck: Boolean(options.tattooCheck),
+        fingerprintCheck: Boolean(options.fingerprintCheck),
+      });
     }
   }
   return ready;
@@ -71,7 +80,7 @@ const HELPER_MS = 30_000;
  * left out: `scrubShared` then does its share itself.
  */
 async function startHelpers(count, options) {
-  const started = Array.from({ length: count }, async () => {
+  const started = Array.from({ length: count }, async (_, k) => {
     let worker;
     try {
       worker = new Worker(new URL("./hifu-helper.js", import.meta.url), { type: "module" });
@@ -90,7 +99,10 @@ async function startHelpers(count, options) {
       helper.waiting.clear();
       helper.dead = true;
     };
-    const reply = await ask(helper, { type: "init", options });
+    // The first helper alone loads the checks: it is the one that runs them.
+    helper.checks = k === 0 && (options.textCheck || options.tattooCheck || options.fingerprintCheck);
+    const own = helper.checks ? options : { ...options, textCheck: false, tattooCheck: false, fingerprintCheck: false };
+    const reply = await ask(helper, { type: "init", options: own });
     if (!reply.ok) {
       helper.dead = true;
       worker.terminate();
@@ -215,11 +227,13 @@ export function scrub(bytes, options) {
 }
 
 /**
- * `scrub`, with the face detector's passes over the photo shared with the helper workers
- * (`init({ helpers })`): this worker decodes the photo once and hands tiles of it to the
- * helpers, which send back their boxes; the rest (second look, gate, redaction, checks,
- * output) happens here. Same result as `scrub`. Without helpers, or with face detection off,
- * it is `scrub`. A tile whose helper fails is run here.
+ * `scrub`, with the work shared with the helper workers (`init({ helpers })`): this worker
+ * decodes the photo and hands tiles of it to the helpers as they ask for more, which send back
+ * their boxes; when checks are on, the first helper started decodes its own copy of the file first and
+ * runs them (text, tattoo, fingerprint look at the photo as decoded), so they overlap the face
+ * detection. The rest (second look, gate, redaction, fills, output) happens here. Same result
+ * as `scrub`. Without helpers, or with face detection off, it is `scrub`. A tile or a check
+ * whose helper fails is run here.
  */
 export function scrubShared(bytes, options) {
   requireReady();
@@ -235,7 +249,22 @@ export async function helpersReady() {
 }
 
 /** Tiles handed to helpers and run here, since the page loaded (for tests and benches). */
-export const sharedStats = { helperTiles: 0, localTiles: 0, last: null };
+export const sharedStats = { helperTiles: 0, localTiles: 0, helperChecks: 0, last: null };
+
+/** Lets queued messages (helpers' replies) be handled between two tiles run here. */
+function yieldToMessages() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** Tiles a helper holds at once: one to run, one waiting, so it never waits for this worker. */
+const HELPER_DEPTH = 2;
 
 async function scrubWithHelpers(bytes, options) {
   // Helpers still starting are not waited for: this photo goes without them.
@@ -244,49 +273,81 @@ async function scrubWithHelpers(bytes, options) {
     return scrub(bytes, options);
   }
   const started = performance.now();
+  // The checks go first, to the first helper, with a copy of the file: it decodes while this
+  // worker does.
+  const checker = pool.find((h) => h.checks);
+  let marks = null;
+  if (checker) {
+    const copy = bytes.slice();
+    marks = ask(checker, { type: "marks", bytes: copy, options }, [copy.buffer]);
+  }
   const count = faceDetector.beginScrub(bytes, options);
   const began = performance.now();
   try {
     const jobs = faceDetector.scrubJobs();
-    // Largest first, each to whoever has the least work so far (this worker is share 0).
-    const load = new Array(pool.length + 1).fill(0);
-    const share = load.map(() => []);
-    const order = [...Array(count).keys()].sort((a, b) => jobs[b].width * jobs[b].height - jobs[a].width * jobs[a].height);
-    for (const i of order) {
-      const k = load.indexOf(Math.min(...load));
-      load[k] += jobs[i].width * jobs[i].height;
-      share[k].push(i);
-    }
-    const sent = share.slice(1).flatMap((list, h) =>
-      list.map((i) => {
+    // Largest first; this worker and each helper take the next one as they get free.
+    const queue = [...Array(count).keys()].sort((a, b) => jobs[b].width * jobs[b].height - jobs[a].width * jobs[a].height);
+    const failed = [];
+    const feed = async (helper) => {
+      while (queue.length && !helper.dead) {
+        const i = queue.shift();
         const rgb = faceDetector.tileJob(i);
         const { width, height, pooled } = jobs[i];
-        return ask(pool[h], { type: "tile", rgb, width, height, pooled }, [rgb.buffer]).then((reply) => [i, reply]);
-      }),
-    );
-    for (const i of share[0]) faceDetector.runJob(i);
-    sharedStats.localTiles += share[0].length;
-    const ran = performance.now();
-    const replies = await Promise.all(sent);
-    const answered = performance.now();
-    for (const [i, reply] of replies) {
-      if (reply.error) {
-        faceDetector.runJob(i);
-        sharedStats.localTiles += 1;
-      } else {
+        const reply = await ask(helper, { type: "tile", rgb, width, height, pooled }, [rgb.buffer]);
+        if (reply.error) {
+          failed.push(i);
+          return;
+        }
         faceDetector.putJob(i, reply.faces, reply.features);
         sharedStats.helperTiles += 1;
       }
+    };
+    const fed = pool.map(async (helper) => {
+      // The helper running the checks joins the tiles once it has answered.
+      if (helper === checker) await marks;
+      await Promise.all(Array.from({ length: HELPER_DEPTH }, () => feed(helper)));
+    });
+    let checked = null;
+    marks?.then(() => (checked = performance.now()));
+    while (queue.length) {
+      faceDetector.runJob(queue.shift());
+      sharedStats.localTiles += 1;
+      await yieldToMessages();
     }
-    const result = faceDetector.finishScrub();
+    const ran = performance.now();
+    await Promise.all(fed);
+    for (const i of failed) {
+      faceDetector.runJob(i);
+      sharedStats.localTiles += 1;
+    }
+    const answered = performance.now();
+    const reply = marks ? await marks : null;
+    if (reply?.marks) sharedStats.helperChecks += 1;
+    const result = faceDetector.finishScrub(reply?.marks);
     const done = performance.now();
     // Where the last shared scrub's time went (ms), for benches.
-    sharedStats.last = { begin: began - started, local: ran - began, wait: answered - ran, finish: done - answered };
+    sharedStats.last = {
+      begin: began - started,
+      local: ran - began,
+      wait: answered - ran,
+      finish: done - answered,
+      checks: checked === null ? null : checked - started,
+    };
     return result;
   } catch (error) {
     faceDetector.cancelScrub();
     throw error;
   }
+}
+
+/**
+ * For helper workers (`hifu-helper.js`): the checks turned on here (text, tattoo, fingerprint)
+ * on `bytes` decoded as `scrub` decodes them, for another worker's shared scrub.
+ */
+export function checkMarks(bytes, options) {
+  requireReady();
+  if (!faceDetector) throw faceError ?? hifuError("face.weights_missing", "The face detector did not load.");
+  return faceDetector.checkMarks(bytes, options);
 }
 
 /** For helper workers (`hifu-helper.js`): YuNet's pass over one tile another worker sent. */

@@ -48,6 +48,6 @@ pub use decode::{Colour, Format, Limits, Pixels};
 pub use error::Error;
 pub use report::{Category, GateReason, Inventory, OutputKind, Report, Status};
 pub use scrub::{
-    inspect, scrub_with, scrub_without_faces, Chain, NoPixelStep, OutputFormat, PixelStep, ScrubOptions, Scrubbed,
+    inspect, scrub_with, scrub_without_faces, Chain, Looked, NoPixelStep, OutputFormat, PixelStep, ScrubOptions, Scrubbed,
     StepOutcome,
 };

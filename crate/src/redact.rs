@@ -98,20 +98,7 @@ pub fn redact(
     margin: f32,
     rng: &mut dyn RngCore,
 ) -> Result<Vec<Rect>, InvalidCanvas> {
-    let valid = (1..=4).contains(&canvas.channels)
-        && canvas
-            .width
-            .checked_mul(canvas.height)
-            .and_then(|p| p.checked_mul(canvas.channels))
-            == Some(canvas.samples.len());
-    if !valid {
-        return Err(InvalidCanvas {
-            width: canvas.width,
-            height: canvas.height,
-            channels: canvas.channels,
-            samples: canvas.samples.len(),
-        });
-    }
+    check(canvas)?;
     let rects: Vec<Rect> = boxes
         .iter()
         .filter_map(|&b| region(b, margin, canvas.width, canvas.height))
@@ -124,6 +111,44 @@ pub fn redact(
         }
     }
     Ok(rects)
+}
+
+/// Paints each rectangle, clipped to the canvas, with the irreversible fill (the text check's
+/// lines, painted once every detector has looked). An error when the canvas does not match
+/// its buffer (nothing is changed then).
+pub fn fill_regions(canvas: &mut Canvas<'_>, rects: &[Rect]) -> Result<(), InvalidCanvas> {
+    check(canvas)?;
+    for r in rects {
+        let clipped = Rect {
+            x0: r.x0.min(canvas.width),
+            y0: r.y0.min(canvas.height),
+            x1: r.x1.min(canvas.width),
+            y1: r.y1.min(canvas.height),
+        };
+        if clipped.x1 > clipped.x0 && clipped.y1 > clipped.y0 {
+            fill(canvas, &clipped);
+        }
+    }
+    Ok(())
+}
+
+fn check(canvas: &Canvas<'_>) -> Result<(), InvalidCanvas> {
+    let valid = (1..=4).contains(&canvas.channels)
+        && canvas
+            .width
+            .checked_mul(canvas.height)
+            .and_then(|p| p.checked_mul(canvas.channels))
+            == Some(canvas.samples.len());
+    if valid {
+        Ok(())
+    } else {
+        Err(InvalidCanvas {
+            width: canvas.width,
+            height: canvas.height,
+            channels: canvas.channels,
+            samples: canvas.samples.len(),
+        })
+    }
 }
 
 /// The constant sample value of `fill` for channel `c` of a `channels`-channel image.

@@ -1,11 +1,12 @@
 //! The scrub pipeline: sniff → limits → container inventory → decode → orient → sRGB →
-//! (face step) → lossless JPEG rewrite or re-encode.
+//! (checks, then the face step; the checks' fills) → lossless JPEG rewrite or re-encode.
 
 use serde::{Deserialize, Serialize};
 
 use crate::container::{self, Parsed};
 use crate::decode::{self, Colour, Format, Limits, Pixels};
 use crate::encode;
+use crate::redact::{fill_regions, Canvas, Rect};
 use crate::report::{FaceEntry, Gate, Inventory, OutputKind, Report, ReviewFlag, Status};
 use crate::Error;
 
@@ -51,8 +52,9 @@ pub struct Scrubbed {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hook for the face step: detection, redaction and the identifiable-photo gate plug
-// in here as a `PixelStep`. It sees upright sRGB pixels and may edit them in place.
+// Hook for the face step and the checks: detection, redaction and the identifiable-photo gate
+// plug in here as `PixelStep`s. They see upright sRGB pixels; the face step may edit them in
+// place, a check asks for its fills in `StepOutcome::fill`.
 // ---------------------------------------------------------------------------------------------
 
 /// A step that inspects and may change the upright sRGB pixels before output.
@@ -70,7 +72,7 @@ pub trait PixelStep {
 /// What a [`PixelStep`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepOutcome {
-    /// True when any pixel was changed: the lossless JPEG path is then closed.
+    /// True when any pixel was changed or is to be filled: the lossless JPEG path is then closed.
     pub pixels_changed: bool,
     /// Faces found (and redacted), for the report.
     pub faces: Vec<FaceEntry>,
@@ -78,33 +80,80 @@ pub struct StepOutcome {
     pub gate: Option<Gate>,
     /// What a reviewer must look at.
     pub review: Vec<ReviewFlag>,
+    /// Rectangles to paint with the irreversible fill once every step has looked (the text
+    /// check's lines): [`finish`] paints them, so no step sees what another one filled.
+    pub fill: Vec<Rect>,
 }
 
-/// Runs several steps in order on the same pixels (the face step first, then the checks that
-/// look at the redacted photo) and merges what they found. A step that excludes the photo ends
-/// the chain: nothing after it needs to look.
-pub struct Chain<'a>(pub Vec<&'a mut dyn PixelStep>);
+/// The face step and the checks of one scrub. The checks (text, tattoo, fingerprint) look first,
+/// at the photo as decoded, and change no pixel; then the face step detects and redacts. So
+/// every detector sees the same upright pixels, and the checks can run anywhere, on another
+/// decode of the same file (the page's helper workers: [`Looked`]), with the same result.
+/// When the face step excludes the photo, only its outcome counts: nothing leaves.
+pub struct Chain<'a> {
+    pub face: &'a mut dyn PixelStep,
+    pub checks: Vec<&'a mut dyn PixelStep>,
+}
+
+impl<'a> Chain<'a> {
+    /// The face step alone; add checks with [`Chain::check`].
+    pub fn new(face: &'a mut dyn PixelStep) -> Chain<'a> {
+        Chain { face, checks: Vec::new() }
+    }
+
+    /// Adds a check (in report order).
+    pub fn check(mut self, check: &'a mut dyn PixelStep) -> Chain<'a> {
+        self.checks.push(check);
+        self
+    }
+}
 
 impl PixelStep for Chain<'_> {
     fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
-        let mut merged = StepOutcome::default();
-        for step in self.0.iter_mut() {
-            let outcome = step.run(pixels)?;
-            merged.pixels_changed |= outcome.pixels_changed;
-            merged.faces.extend(outcome.faces);
-            merged.review.extend(outcome.review);
-            if merged.gate.is_none() || outcome.gate.as_ref().is_some_and(|g| g.excluded) {
-                merged.gate = outcome.gate.or(merged.gate);
-            }
-            if merged.gate.as_ref().is_some_and(|g| g.excluded) {
-                break;
-            }
+        let looked = look(&mut self.checks, pixels)?;
+        let mut merged = self.face.run(pixels)?;
+        if merged.gate.as_ref().is_some_and(|g| g.excluded) {
+            return Ok(merged);
+        }
+        merged.pixels_changed |= looked.pixels_changed;
+        merged.faces.extend(looked.faces);
+        merged.review.extend(looked.review);
+        merged.fill.extend(looked.fill);
+        if merged.gate.is_none() {
+            merged.gate = looked.gate;
         }
         Ok(merged)
     }
 
     fn reads_pixels(&self) -> bool {
-        self.0.iter().any(|step| step.reads_pixels())
+        self.face.reads_pixels() || self.checks.iter().any(|step| step.reads_pixels())
+    }
+}
+
+/// Runs each check on `pixels` and merges what they found, in order. A check changes no pixel
+/// (it asks for fills instead), so each one sees the photo as decoded.
+pub fn look(checks: &mut [&mut dyn PixelStep], pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+    let mut merged = StepOutcome::default();
+    for check in checks.iter_mut() {
+        let outcome = check.run(pixels)?;
+        merged.pixels_changed |= outcome.pixels_changed;
+        merged.faces.extend(outcome.faces);
+        merged.review.extend(outcome.review);
+        merged.fill.extend(outcome.fill);
+        if merged.gate.is_none() || outcome.gate.as_ref().is_some_and(|g| g.excluded) {
+            merged.gate = outcome.gate.or(merged.gate);
+        }
+    }
+    Ok(merged)
+}
+
+/// A check whose outcome was computed elsewhere (a helper worker that decoded the same file):
+/// it hands that outcome over once, as if it had just looked.
+pub struct Looked(pub Option<StepOutcome>);
+
+impl PixelStep for Looked {
+    fn run(&mut self, _pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+        Ok(self.0.take().unwrap_or_default())
     }
 }
 
@@ -193,6 +242,11 @@ impl Decoded {
     pub fn pixels(&self) -> &Pixels {
         &self.pixels
     }
+
+    /// The same, for checks run outside a scrub (a helper worker's `checkMarks`).
+    pub fn pixels_mut(&mut self) -> &mut Pixels {
+        &mut self.pixels
+    }
 }
 
 /// The first half of [`scrub_with`]: checks, parses and (unless `step` reads no pixels and
@@ -252,6 +306,7 @@ pub fn finish(
         colour,
     } = decoded;
     let outcome = step.run(&mut pixels)?;
+    paint_fills(&mut pixels, &outcome.fill)?;
 
     let mut report = Report::empty(Status::Ok);
     report.input_format = Some(format);
@@ -301,6 +356,16 @@ pub fn finish(
         mime: out_format.mime(),
         report,
     })
+}
+
+/// Paints the fills the checks asked for ([`StepOutcome::fill`]) onto `pixels`.
+pub fn paint_fills(pixels: &mut Pixels, fill: &[Rect]) -> Result<(), Error> {
+    if fill.is_empty() {
+        return Ok(());
+    }
+    let (width, height, channels) = (pixels.width() as usize, pixels.height() as usize, pixels.channels() as usize);
+    let mut canvas = Canvas { samples: pixels.samples_mut(), width, height, channels };
+    fill_regions(&mut canvas, fill).map_err(|e| crate::face::FaceError::Redaction(e.to_string()).into())
 }
 
 /// The frame of a JPEG that can leave without its pixels being decoded: no step reads them,
@@ -431,6 +496,7 @@ mod tests {
                         reason: self.0.then_some(crate::report::GateReason::FullFace),
                     }),
                     review: Vec::new(),
+                    fill: Vec::new(),
                 })
             }
         }
@@ -446,6 +512,81 @@ mod tests {
             scrub_parsed(&input, Format::Jpeg, parsed(1), &options, &mut Paint(true)).unwrap();
         assert_eq!(out.report.status, Status::Excluded);
         assert!(out.image.is_empty());
+    }
+
+    /// A check that records the pixels it saw and asks for its rectangle to be filled.
+    struct Peek {
+        seen: Vec<u8>,
+        fill: Rect,
+    }
+
+    impl PixelStep for Peek {
+        fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+            self.seen = pixels.samples().to_vec();
+            Ok(StepOutcome { pixels_changed: true, fill: vec![self.fill], ..StepOutcome::default() })
+        }
+    }
+
+    /// A face step that paints its left column black, or excludes the photo.
+    struct LeftColumn {
+        exclude: bool,
+        seen: Vec<u8>,
+    }
+
+    impl PixelStep for LeftColumn {
+        fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
+            self.seen = pixels.samples().to_vec();
+            let (w, c) = (pixels.width() as usize, pixels.channels() as usize);
+            for row in pixels.samples_mut().chunks_exact_mut(w * c) {
+                row[..c].fill(0);
+            }
+            Ok(StepOutcome {
+                pixels_changed: true,
+                gate: Some(Gate { excluded: self.exclude, reason: None }),
+                ..StepOutcome::default()
+            })
+        }
+    }
+
+    #[test]
+    fn checks_and_the_face_step_see_the_photo_as_decoded_and_fills_come_last() {
+        let input = jpeg(8, 4);
+        let options = ScrubOptions { format: OutputFormat::Png, ..Default::default() };
+        let decoded = match prepare(&input, &options, &NoPixelStep).unwrap() {
+            Prepared::Decoded(d) => d.pixels().samples().to_vec(),
+            Prepared::Done(_) => panic!("PNG output decodes"),
+        };
+        let mut face = LeftColumn { exclude: false, seen: Vec::new() };
+        let mut check = Peek { seen: Vec::new(), fill: Rect { x0: 6, y0: 0, x1: 99, y1: 2 } };
+        let out = scrub_with(&input, &options, &mut Chain::new(&mut face).check(&mut check)).unwrap();
+        assert_eq!(check.seen, decoded, "the check saw the face step's paint");
+        assert_eq!(face.seen, decoded, "the face step saw the check's fill");
+        let png = image::load_from_memory(&out.image).unwrap().to_rgb8();
+        for (x, y, p) in png.enumerate_pixels() {
+            let expected = if x >= 6 && y < 2 {
+                crate::redact::FILL_RGB
+            } else if x == 0 {
+                [0, 0, 0]
+            } else {
+                let at = ((y * 8 + x) * 3) as usize;
+                [decoded[at], decoded[at + 1], decoded[at + 2]]
+            };
+            assert_eq!(p.0, expected, "pixel ({x}, {y})");
+        }
+
+        // Checks computed elsewhere (`Looked`) give the same photo.
+        let outcome = Peek { seen: Vec::new(), fill: Rect { x0: 6, y0: 0, x1: 99, y1: 2 } }
+            .run(&mut Pixels::new(8, 4, 3, zeroize::Zeroizing::new(decoded.clone())).unwrap())
+            .unwrap();
+        let mut looked = Looked(Some(outcome));
+        let again = scrub_with(&input, &options, &mut Chain::new(&mut face).check(&mut looked)).unwrap();
+        assert_eq!(again.image, out.image);
+
+        // An excluding face step drops what the checks found: nothing leaves.
+        let mut face = LeftColumn { exclude: true, seen: Vec::new() };
+        let out = scrub_with(&input, &options, &mut Chain::new(&mut face).check(&mut check)).unwrap();
+        assert_eq!(out.report.status, Status::Excluded);
+        assert!(out.image.is_empty() && out.report.review.is_empty());
     }
 
     #[test]

@@ -106,9 +106,11 @@ fn pixels(img: RgbImage) -> Pixels {
     Pixels::new(w, h, 3, Zeroizing::new(img.into_raw())).unwrap()
 }
 
-/// The text flag's regions `[x, y, w, h]`, after running the step on `p` (which it fills).
+/// The text flag's regions `[x, y, w, h]`, after running the step on `p` and painting the fills
+/// it asked for, as a scrub does.
 fn text_regions(step: &mut TextStep, p: &mut Pixels) -> Vec<[f32; 4]> {
     let outcome = step.run(p).unwrap();
+    hifu::scrub::paint_fills(p, &outcome.fill).unwrap();
     outcome.review.iter().filter(|f| f.kind == TEXT).flat_map(|f| f.regions.clone()).collect()
 }
 

@@ -11,7 +11,9 @@
 //       shared with one helper worker (`scrubShared`), with every check as the clinician page
 //       has them, on one thread and shared with one helper, and
 //       the size of the first page's wasm
-//       memory after its two scrubs (it only grows, so this is their peak)
+//       memory after its two scrubs (it only grows, so this is their peak), and
+//       "shared_splits": where each shared scrub's time went (hifu.js sharedStats.last).
+//       HIFU_BENCH_ROUNDS=n times the faces and every-check rows n times (arrays then).
 import fs from "node:fs";
 import { startServer, launchBrowser } from "../../tests/e2e/serve.mjs";
 
@@ -86,10 +88,12 @@ try {
       // The checks are chosen at init(), once per page, and the clinician page has already
       // called init() with its own: each timing below gets a fresh page, on a served file that
       // loads no script.
+      // Where each shared scrub's time went (hifu.js sharedStats.last), by its init options.
+      const splits = {};
       const timeScrub = async (options, shared = false) => {
         const fresh = await browser.newPage();
         await fresh.goto(`${server.origin}/favicon.svg`);
-        const ms = await fresh.evaluate(
+        const [ms, split] = await fresh.evaluate(
           async ([base64, options, shared]) => {
             const api = await import("/hifu.js");
             await api.init(options);
@@ -99,11 +103,12 @@ try {
             const start = performance.now();
             if (shared) await api.scrubShared(bytes);
             else api.scrub(bytes);
-            return performance.now() - start;
+            return [performance.now() - start, shared ? api.sharedStats.last : null];
           },
           [fs.readFileSync(file).toString("base64"), options, shared],
         );
         await fresh.close();
+        if (split) splits[JSON.stringify(options)] = split;
         return ms;
       };
       result.ms_faces = await timeScrub({});
@@ -114,6 +119,15 @@ try {
       const all = { textCheck: true, tattooCheck: true, fingerprintCheck: true };
       result.ms_all = await timeScrub(all);
       result.ms_all_shared = await timeScrub({ ...all, helpers: 1 }, true);
+      for (let round = 1; round < Number(process.env.HIFU_BENCH_ROUNDS ?? 1); round++) {
+        // More rounds of the shared rows alone (medians for BENCHMARKS.md).
+        for (const key of ["ms_faces", "ms_faces_shared", "ms_all", "ms_all_shared"]) result[key] = [result[key]].flat();
+        result.ms_faces.push(await timeScrub({}));
+        result.ms_faces_shared.push(await timeScrub({ helpers: 1 }, true));
+        result.ms_all.push(await timeScrub(all));
+        result.ms_all_shared.push(await timeScrub({ ...all, helpers: 1 }, true));
+      }
+      result.shared_splits = splits;
       console.log(JSON.stringify(result));
     } finally {
       server.stop();

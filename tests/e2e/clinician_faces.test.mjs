@@ -124,35 +124,52 @@ test("a group photo: faces listed, counted, outlined and filled", { skip: !haveI
 
 const CROWD = path.join(FACES, "images", "0_Parade_Parade_0_873.jpg"); // 142 faces, enlarged into tiles
 
-test("a helper worker takes part of the face detection and the clean photo is the same as on one thread", { skip: (!haveInputs || !fs.existsSync(CROWD)) && "no ../shared/faces or weights" }, async () => {
-  const page = await browser.newPage();
-  await page.goto(`${server.origin}/`);
-  await page.waitForSelector("body[data-state=ready]");
-  const bytes = [...fs.readFileSync(CROWD)];
-  const got = await page.evaluate(async (data) => {
+/** `scrub` and `scrubShared` of the same photo in the clinician page (every check on). */
+function oneAndShared(page, file) {
+  return page.evaluate(async (data) => {
     const hifu = await import("/hifu.js"); // the page's own module: its helpers and counters
     const helpers = await hifu.helpersReady();
     const input = new Uint8Array(data);
     const one = hifu.scrub(input);
-    const before = hifu.sharedStats.helperTiles;
+    const [tiles, checks] = [hifu.sharedStats.helperTiles, hifu.sharedStats.helperChecks];
     const shared = await hifu.scrubShared(input);
     const same = one.image.length === shared.image.length && one.image.every((v, i) => v === shared.image[i]);
     return {
       helpers,
       same,
       faces: one.report.faces.length,
+      review: (one.report.review ?? []).map((f) => f.kind),
       reportOne: JSON.stringify(one.report),
       reportShared: JSON.stringify(shared.report),
-      helperTiles: hifu.sharedStats.helperTiles - before,
+      helperTiles: hifu.sharedStats.helperTiles - tiles,
+      helperChecks: hifu.sharedStats.helperChecks - checks,
       localTiles: hifu.sharedStats.localTiles,
     };
-  }, bytes);
+  }, [...fs.readFileSync(file)]);
+}
+
+test("a helper worker takes part of the face detection and runs the checks, and the clean photo is the same as on one thread", { skip: (!haveInputs || !fs.existsSync(CROWD)) && "no ../shared/faces or weights" }, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.origin}/`);
+  await page.waitForSelector("body[data-state=ready]");
+  const got = await oneAndShared(page, CROWD);
   assert.ok(got.helpers >= 1, "the page started a helper worker");
   assert.ok(got.faces >= 50, `the crowd's faces are found: ${got.faces}`);
   assert.ok(got.helperTiles >= 3, `the helper ran ${got.helperTiles} tiles`);
   assert.ok(got.localTiles >= 3, `this thread ran ${got.localTiles} tiles`);
+  assert.equal(got.helperChecks, 1, "the helper ran the checks");
   assert.equal(got.reportShared, got.reportOne, "the same report");
   assert.ok(got.same, "the same clean bytes");
+
+  // Burned-in text found by the helper's checks is filled here, exactly as on one thread.
+  const logo = path.join(root, "../shared/data/clinical/dermnet/Psoriasis/2756.jpg");
+  if (fs.existsSync(logo)) {
+    const text = await oneAndShared(page, logo);
+    assert.ok(text.review.includes("text"), `the logo is found: ${text.review}`);
+    assert.equal(text.helperChecks, 1, "the helper ran the checks");
+    assert.equal(text.reportShared, text.reportOne, "the same report");
+    assert.ok(text.same, "the same clean bytes, fill included");
+  }
 
   // A photo dropped on the page goes through the helpers too.
   const tilesBefore = await page.evaluate(async () => (await import("/hifu.js")).sharedStats.helperTiles);

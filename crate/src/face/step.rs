@@ -234,6 +234,7 @@ impl PixelStep for FaceStep {
                     reason: Some(GateReason::FullFace),
                 }),
                 review: Vec::new(),
+                fill: Vec::new(),
             });
         }
         // What to paint: the box of every full (allowed) or background face, the eye band of
@@ -314,6 +315,7 @@ impl PixelStep for FaceStep {
                 reason: full_face.then_some(GateReason::FullFaceAllowed),
             }),
             review,
+            fill: Vec::new(),
         })
     }
 }

@@ -1,4 +1,4 @@
-//! The fingerprint check as a scrub step, after the face step: a photo where friction ridges
+//! The fingerprint check as a scrub step (a check: it looks before the face step paints): a photo where friction ridges
 //! are resolved over a patch of skin is flagged `fingerprint` with the patches' boxes, and the
 //! caller holds it for a person to decide. It reads the pixels and never changes them.
 

@@ -1,7 +1,7 @@
 //! The tattoo flag: does the photo show a tattoo, which can identify a patient? A linear head
 //! on the skin classifier's pooled features (logistic regression, `scripts/train/tattoo.py`;
 //! data, splits and figures in `models/tattoo/README.md`), and its class activation map for the
-//! region. [`TattooStep`] runs it as a [`PixelStep`] after the face step: a flagged photo gets a
+//! region. [`TattooStep`] runs it as a check ([`crate::Chain`]: before the face step paints): a flagged photo gets a
 //! `tattoo` review flag, and the caller holds it for a person to decide.
 
 use super::{SkinError, SkinModel};
@@ -67,8 +67,8 @@ impl TattooHead {
     }
 }
 
-/// The tattoo check as a scrub step. It reads the pixels (after the face step has painted its
-/// boxes) and never changes them.
+/// The tattoo check as a scrub step. It reads the pixels as decoded (before the face step paints)
+/// and never changes them.
 pub struct TattooStep {
     model: SkinModel,
     head: TattooHead,

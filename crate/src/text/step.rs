@@ -1,8 +1,8 @@
-//! The text check as a scrub step, after the face step: find burned-in text on the upright
-//! pixels, fill every text box with the same opaque grey as faces (never a blur), and flag the
-//! photo `text` with the boxes so that a person sees what was hidden before it is sealed.
+//! The text check as a scrub step (a check: it looks at the upright pixels as decoded, before
+//! the face step): find burned-in text, ask for every text box to be filled with the same opaque
+//! grey as faces (never a blur; `scrub::finish` paints it once every detector has looked), and
+//! flag the photo `text` with the boxes so that a person sees what was hidden before it is sealed.
 
-use rand_core::SeedableRng;
 use zeroize::Zeroize;
 
 use super::lines::{text_lines, LineShape};
@@ -11,7 +11,7 @@ use super::regions::{text_boxes, RegionParams};
 use super::TextError;
 use crate::decode::Pixels;
 use crate::face::resample::resize_pixels;
-use crate::redact::{redact, Canvas, RedactMode};
+use crate::redact::{region, Rect};
 use crate::report::ReviewFlag;
 use crate::scrub::{PixelStep, StepOutcome};
 
@@ -113,12 +113,9 @@ impl PixelStep for TextStep {
             .iter()
             .map(|t| [t.region[0], t.region[1], t.region[0] + t.region[2], t.region[1] + t.region[3]])
             .collect();
-        let (width, height, channels) = (pixels.width() as usize, pixels.height() as usize, pixels.channels() as usize);
-        let mut canvas = Canvas { samples: pixels.samples_mut(), width, height, channels };
-        // Fill uses no randomness; the generator is only there for the other modes.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let rects = redact(&mut canvas, &boxes, RedactMode::Fill, MARGIN, &mut rng)
-            .map_err(|e| TextError::Inference { detail: e.to_string() })?;
+        // The fill itself waits until every detector has looked (`scrub::finish` paints it).
+        let (width, height) = (pixels.width() as usize, pixels.height() as usize);
+        let rects: Vec<Rect> = boxes.iter().filter_map(|&b| region(b, MARGIN, width, height)).collect();
         let regions = rects
             .iter()
             .map(|r| [r.x0 as f32, r.y0 as f32, (r.x1 - r.x0) as f32, (r.y1 - r.y0) as f32])
@@ -130,6 +127,7 @@ impl PixelStep for TextStep {
                 regions,
                 score: found.iter().map(|t| t.score).fold(0.0, f32::max),
             }],
+            fill: rects,
             ..StepOutcome::default()
         })
     }

@@ -163,3 +163,13 @@ export interface TileResult {
   /** The face-part features, for the pooled tile. */
   features?: Float32Array;
 }
+
+/** What a helper worker's `FaceDetector.checkMarks` found, for the holder's `finishScrub`. */
+export interface CheckMarks {
+  /** The checks that looked (`text`, `tattoo`, `fingerprint`), in report order. */
+  checks: string[];
+  review: ReviewFlag[];
+  /** Rectangles to fill, `[x0, y0, x1, y1]` (half-open) in photo pixels. */
+  fill: [number, number, number, number][];
+  pixelsChanged: boolean;
+}

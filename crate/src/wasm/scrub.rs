@@ -127,7 +127,7 @@ impl FaceDetector {
         run_scrub(bytes, &options, &mut self.chain())
     }
 
-    /// Adds the burned-in text check after the face step: every later `scrub` fills the lines
+    /// Adds the burned-in text check (a check: it looks before the face step paints): every later `scrub` fills the lines
     /// of text it finds (names, IDs, dates, logos) like faces and flags the photo
     /// (`report.review`, kind `text`, with the filled regions). `weights`: the bytes of
     /// models/text/ppocr_det.safetensors. Throws a `HifuError` (`text.weights_invalid`).
@@ -146,7 +146,7 @@ impl FaceDetector {
         self.fingerprint = on.then(crate::fingerprint::FingerprintStep::default);
     }
 
-    /// Adds the tattoo check after the face step: every later `scrub` flags a photo that shows
+    /// Adds the tattoo check (it looks before the face step paints): every later `scrub` flags a photo that shows
     /// a tattoo (`report.review`, kind `tattoo`). `weights`, `calibration`, `labels`: the files
     /// of models/skin/; `tattoo`: models/tattoo/tattoo.json. Throws a `HifuError`.
     #[wasm_bindgen(js_name = setTattooCheck)]
@@ -178,20 +178,44 @@ impl FaceDetector {
         }
     }
 
-    /// The face step, then each check that was turned on.
+    /// The face step and each check that was turned on.
     pub(super) fn chain(&mut self) -> crate::Chain<'_> {
-        let mut steps: Vec<&mut dyn crate::PixelStep> = vec![&mut self.step];
-        if let Some(text) = self.text.as_mut() {
-            steps.push(text);
-        }
-        if let Some(tattoo) = self.tattoo.as_mut() {
-            steps.push(tattoo);
-        }
-        if let Some(fingerprint) = self.fingerprint.as_mut() {
-            steps.push(fingerprint);
-        }
-        crate::Chain(steps)
+        let FaceDetector { step, text, tattoo, fingerprint, .. } = self;
+        crate::Chain { face: step, checks: checks(text, tattoo, fingerprint) }
     }
+
+    /// Each check that was turned on, alone (a helper worker runs them for another worker).
+    pub(super) fn checks(&mut self) -> Vec<&mut dyn crate::PixelStep> {
+        checks(&mut self.text, &mut self.tattoo, &mut self.fingerprint)
+    }
+
+    /// The names of the checks turned on, in report order: the same set must have looked when
+    /// another worker's outcome is used (`finishScrub`).
+    pub(super) fn check_names(&self) -> Vec<String> {
+        [(self.text.is_some(), "text"), (self.tattoo.is_some(), "tattoo"), (self.fingerprint.is_some(), "fingerprint")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| name.to_owned())
+            .collect()
+    }
+}
+
+fn checks<'a>(
+    text: &'a mut Option<crate::text::TextStep>,
+    tattoo: &'a mut Option<crate::skin::TattooStep>,
+    fingerprint: &'a mut Option<crate::fingerprint::FingerprintStep>,
+) -> Vec<&'a mut dyn crate::PixelStep> {
+    let mut list: Vec<&mut dyn crate::PixelStep> = Vec::new();
+    if let Some(text) = text.as_mut() {
+        list.push(text);
+    }
+    if let Some(tattoo) = tattoo.as_mut() {
+        list.push(tattoo);
+    }
+    if let Some(fingerprint) = fingerprint.as_mut() {
+        list.push(fingerprint);
+    }
+    list
 }
 
 /// A fresh seed for `pixelate`'s noise (the only user of randomness in the face step), from

@@ -5,9 +5,11 @@
 //! passes (`scrubJobs`), hands some of them out as tile pixels (`tileJob`) to helper workers,
 //! which run them on their own `FaceDetector` (`detectTile`), runs the rest itself (`runJob`),
 //! takes the helpers' boxes back (`putJob`) and finishes in one place (`finishScrub`: the
-//! second look, the gate, redaction, the checks, the output). The result is the one `scrub`
-//! gives for the same photo and options. Only tiles of the photo leave this worker, to workers
-//! of the same page.
+//! second look, the gate, redaction, the checks' fills, the output). The checks (text, tattoo,
+//! fingerprint) look at the photo as decoded, so a helper can run them on its own decode of the
+//! same file (`checkMarks`) while the tiles run, and `finishScrub` takes what it found. The
+//! result is the one `scrub` gives for the same photo and options. Only tiles of the photo,
+//! or the file for the checks, leave this worker, to workers of the same page.
 
 use js_sys::{Array, Float32Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -16,7 +18,9 @@ use zeroize::{Zeroize, Zeroizing};
 use super::js::hifu_error;
 use super::scrub::{parse_options, result_object, FaceDetector, JsScrubOptions};
 use crate::face::{Face, FacePlan, TileFound};
-use crate::scrub::{Decoded, Prepared};
+use crate::redact::Rect;
+use crate::report::ReviewFlag;
+use crate::scrub::{Decoded, Looked, Prepared, StepOutcome};
 
 /// Floats per face in the flat arrays `detectTile` returns and `putJob` takes: the box (4),
 /// the score, the five landmarks (10).
@@ -38,6 +42,43 @@ enum State {
         plan: Option<FacePlan>,
         found: Vec<Option<TileFound>>,
     },
+}
+
+/// What the checks found on a photo, as `checkMarks` returns it and `finishScrub` takes it back.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Marks {
+    /// The checks that looked (`text`, `tattoo`, `fingerprint`), in report order.
+    checks: Vec<String>,
+    review: Vec<ReviewFlag>,
+    /// Rectangles to fill, `[x0, y0, x1, y1]` (half-open) in photo pixels.
+    fill: Vec<[u32; 4]>,
+    pixels_changed: bool,
+}
+
+impl Marks {
+    fn from_outcome(checks: Vec<String>, outcome: StepOutcome) -> Marks {
+        let fill = outcome.fill.iter().map(|r| [r.x0, r.y0, r.x1, r.y1].map(|v| u32::try_from(v).unwrap_or(u32::MAX))).collect();
+        Marks { checks, review: outcome.review, fill, pixels_changed: outcome.pixels_changed }
+    }
+
+    fn into_outcome(self) -> StepOutcome {
+        let fill = self.fill.iter().map(|r| r.map(|v| v as usize)).map(|[x0, y0, x1, y1]| Rect { x0, y0, x1, y1 }).collect();
+        StepOutcome { pixels_changed: self.pixels_changed, review: self.review, fill, ..StepOutcome::default() }
+    }
+}
+
+/// Asks `prepare` for the pixels (the checks read them); runs nothing itself.
+struct Decode;
+
+impl crate::PixelStep for Decode {
+    fn run(&mut self, _pixels: &mut crate::Pixels) -> Result<StepOutcome, crate::Error> {
+        Ok(StepOutcome::default())
+    }
+}
+
+fn bad_marks(detail: &str) -> JsValue {
+    hifu_error("session.checks", &format!("The checks' findings from a helper are not usable ({detail}): a bug in the calling page."))
 }
 
 fn face_error(e: crate::face::FaceError) -> JsValue {
@@ -179,10 +220,21 @@ impl FaceDetector {
     }
 
     /// Finishes the scrub begun, once every tile job has run here or come back from a helper:
-    /// the same `{ image, mime, extension, report }` as `scrub`. Throws a `HifuError`; the
-    /// scrub is over either way.
+    /// the same `{ image, mime, extension, report }` as `scrub`. `marks`: what a helper's
+    /// `checkMarks` found on the same file; without it (or when another set of checks made
+    /// it) the checks run here. Throws a `HifuError`; the scrub is over either way.
     #[wasm_bindgen(js_name = finishScrub, unchecked_return_type = "ScrubResult")]
-    pub fn finish_scrub(&mut self) -> Result<JsValue, JsValue> {
+    pub fn finish_scrub(
+        &mut self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckMarks")] marks: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let marks = match marks.filter(|m| !m.is_undefined() && !m.is_null()) {
+            Some(value) => {
+                let marks: Marks = serde_wasm_bindgen::from_value(value).map_err(|e| bad_marks(&e.to_string()))?;
+                (marks.checks == self.check_names()).then_some(marks)
+            }
+            None => None,
+        };
         let Session {
             input,
             options,
@@ -205,12 +257,46 @@ impl FaceDetector {
                     drop(plan);
                     self.step.use_scan(scan);
                 }
-                let mut chain = self.chain();
-                crate::scrub::finish(&input, decoded, &options.core(), &mut chain)
-                    .map_err(|e| hifu_error(e.code(), &e.to_string()))?
+                let done = match marks {
+                    Some(marks) => {
+                        let mut looked = Looked(Some(marks.into_outcome()));
+                        let mut chain = crate::Chain::new(&mut self.step).check(&mut looked);
+                        crate::scrub::finish(&input, decoded, &options.core(), &mut chain)
+                    }
+                    None => crate::scrub::finish(&input, decoded, &options.core(), &mut self.chain()),
+                };
+                done.map_err(|e| hifu_error(e.code(), &e.to_string()))?
             }
         };
         result_object(&scrubbed)
+    }
+
+    /// For a helper worker: decodes `bytes` as `beginScrub` does and runs the checks turned on
+    /// here (text, tattoo, fingerprint) on the upright pixels, for another worker's
+    /// `finishScrub`. Returns `{ checks, review, fill, pixelsChanged }`. Throws a `HifuError`,
+    /// as `scrub` does for a file it cannot read.
+    #[wasm_bindgen(js_name = checkMarks, unchecked_return_type = "CheckMarks")]
+    pub fn check_marks(
+        &mut self,
+        bytes: &Uint8Array,
+        #[wasm_bindgen(unchecked_optional_param_type = "ScrubOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let options: JsScrubOptions = parse_options(options)?;
+        let input = Zeroizing::new(bytes.to_vec());
+        let names = self.check_names();
+        let outcome = if names.is_empty() {
+            StepOutcome::default()
+        } else {
+            let prepared = crate::scrub::prepare(&input, &options.core(), &Decode)
+                .map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+            match prepared {
+                Prepared::Decoded(mut decoded) => crate::scrub::look(&mut self.checks(), decoded.pixels_mut())
+                    .map_err(|e| hifu_error(e.code(), &e.to_string()))?,
+                Prepared::Done(_) => StepOutcome::default(),
+            }
+        };
+        serde_wasm_bindgen::to_value(&Marks::from_outcome(names, outcome))
+            .map_err(|e| hifu_error("report.serialize", &format!("hifu could not return the checks' findings: {e}")))
     }
 
     /// Drops the scrub begun, wiping what it held (after a helper failed for good).

@@ -7,7 +7,7 @@ use super::keys::{os_rng, read_key_text, write_new_file};
 use hifu::contribute::{plan, BundleWriter};
 use hifu::record::{OptOut, Policy, RowError, SiteKey};
 use hifu::seal::{HubPublicKey, ScrubSummary, DEFAULT_CHUNK_SIZE};
-use hifu::{Chain, PixelStep, ScrubOptions, Status};
+use hifu::{ScrubOptions, Status};
 use serde::Serialize;
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -274,17 +274,17 @@ fn contribute(args: &Args, report: &mut Report) -> Result<(), String> {
         let mut faces = args.faces.step()?;
         for planned in plan.links {
             let bytes = Zeroizing::new(read(&args.photos.join(&planned.photo))?);
-            let mut steps: Vec<&mut dyn PixelStep> = vec![&mut faces];
+            let mut chain = hifu::Chain::new(&mut faces);
             if let Some(text) = text.as_mut() {
-                steps.push(text);
+                chain = chain.check(text);
             }
             if let Some(tattoo) = tattoo.as_mut() {
-                steps.push(tattoo);
+                chain = chain.check(tattoo);
             }
             if let Some(fingerprint) = fingerprint.as_mut() {
-                steps.push(fingerprint);
+                chain = chain.check(fingerprint);
             }
-            let scrubbed = match hifu::scrub_with(&bytes, &options, &mut Chain(steps)) {
+            let scrubbed = match hifu::scrub_with(&bytes, &options, &mut chain) {
                 Ok(scrubbed) => scrubbed,
                 Err(error) => {
                     report.photos_failed.push(PhotoFailure {

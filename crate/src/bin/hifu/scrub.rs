@@ -111,17 +111,17 @@ fn run_batch(args: &Args) -> Result<bool, String> {
     let mut fingerprint = args.fingerprint.step();
     let mut all_ok = true;
     for input in &inputs {
-        let mut steps: Vec<&mut dyn hifu::PixelStep> = vec![&mut faces];
+        let mut chain = hifu::Chain::new(&mut faces);
         if let Some(text) = text.as_mut() {
-            steps.push(text);
+            chain = chain.check(text);
         }
         if let Some(tattoo) = tattoo.as_mut() {
-            steps.push(tattoo);
+            chain = chain.check(tattoo);
         }
         if let Some(fingerprint) = fingerprint.as_mut() {
-            steps.push(fingerprint);
+            chain = chain.check(fingerprint);
         }
-        let line = scrub_one(input, &out_dir, &options, &mut hifu::Chain(steps), &mut taken);
+        let line = scrub_one(input, &out_dir, &options, &mut chain, &mut taken);
         if let Some(error) = line.error() {
             all_ok = false;
             eprintln!(
