@@ -229,9 +229,9 @@ export function scrub(bytes, options) {
 /**
  * `scrub`, with the work shared with the helper workers (`init({ helpers })`): this worker
  * decodes the photo and hands tiles of it to the helpers as they ask for more, which send back
- * their boxes; when checks are on, the first helper started decodes its own copy of the file first and
- * runs them (text, tattoo, fingerprint look at the photo as decoded), so they overlap the face
- * detection. The rest (second look, gate, redaction, fills, output) happens here. Same result
+ * their boxes; when checks are on, the helper that loaded them decodes its own copy of the file
+ * and runs them first (text, tattoo, fingerprint look at the photo as decoded), so they overlap
+ * the face detection. The rest (second look, gate, redaction, fills, output) happens here. Same result
  * as `scrub`. Without helpers, or with face detection off, it is `scrub`. A tile or a check
  * whose helper fails is run here.
  */

@@ -72,7 +72,8 @@ pub trait PixelStep {
 /// What a [`PixelStep`] did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepOutcome {
-    /// True when any pixel was changed or is to be filled: the lossless JPEG path is then closed.
+    /// True when any pixel was changed (a fill to come closes it too): the lossless JPEG path is
+    /// then closed.
     pub pixels_changed: bool,
     /// Faces found (and redacted), for the report.
     pub faces: Vec<FaceEntry>,
@@ -112,15 +113,8 @@ impl PixelStep for Chain<'_> {
     fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
         let looked = look(&mut self.checks, pixels)?;
         let mut merged = self.face.run(pixels)?;
-        if merged.gate.as_ref().is_some_and(|g| g.excluded) {
-            return Ok(merged);
-        }
-        merged.pixels_changed |= looked.pixels_changed;
-        merged.faces.extend(looked.faces);
-        merged.review.extend(looked.review);
-        merged.fill.extend(looked.fill);
-        if merged.gate.is_none() {
-            merged.gate = looked.gate;
+        if !merged.excluded() {
+            merged.absorb(looked);
         }
         Ok(merged)
     }
@@ -135,16 +129,26 @@ impl PixelStep for Chain<'_> {
 pub fn look(checks: &mut [&mut dyn PixelStep], pixels: &mut Pixels) -> Result<StepOutcome, Error> {
     let mut merged = StepOutcome::default();
     for check in checks.iter_mut() {
-        let outcome = check.run(pixels)?;
-        merged.pixels_changed |= outcome.pixels_changed;
-        merged.faces.extend(outcome.faces);
-        merged.review.extend(outcome.review);
-        merged.fill.extend(outcome.fill);
-        if merged.gate.is_none() || outcome.gate.as_ref().is_some_and(|g| g.excluded) {
-            merged.gate = outcome.gate.or(merged.gate);
-        }
+        merged.absorb(check.run(pixels)?);
     }
     Ok(merged)
+}
+
+impl StepOutcome {
+    fn excluded(&self) -> bool {
+        self.gate.as_ref().is_some_and(|g| g.excluded)
+    }
+
+    /// Adds what another step found; an excluding gate wins over any other.
+    fn absorb(&mut self, other: StepOutcome) {
+        if self.gate.is_none() || other.excluded() {
+            self.gate = other.gate.or(self.gate.take());
+        }
+        self.pixels_changed |= other.pixels_changed;
+        self.faces.extend(other.faces);
+        self.review.extend(other.review);
+        self.fill.extend(other.fill);
+    }
 }
 
 /// A check whose outcome was computed elsewhere (a helper worker that decoded the same file):
@@ -327,7 +331,8 @@ pub fn finish(
         });
     }
 
-    let pixels_changed = orientation != 1 || colour == Colour::Converted || outcome.pixels_changed;
+    let pixels_changed =
+        orientation != 1 || colour == Colour::Converted || outcome.pixels_changed || !outcome.fill.is_empty();
     let lossless = format == Format::Jpeg && !pixels_changed && options.format != OutputFormat::Png;
     let (image, out_format, kind) = if lossless {
         (
@@ -523,7 +528,7 @@ mod tests {
     impl PixelStep for Peek {
         fn run(&mut self, pixels: &mut Pixels) -> Result<StepOutcome, Error> {
             self.seen = pixels.samples().to_vec();
-            Ok(StepOutcome { pixels_changed: true, fill: vec![self.fill], ..StepOutcome::default() })
+            Ok(StepOutcome { fill: vec![self.fill], ..StepOutcome::default() })
         }
     }
 

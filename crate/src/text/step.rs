@@ -121,7 +121,6 @@ impl PixelStep for TextStep {
             .map(|r| [r.x0 as f32, r.y0 as f32, (r.x1 - r.x0) as f32, (r.y1 - r.y0) as f32])
             .collect();
         Ok(StepOutcome {
-            pixels_changed: !rects.is_empty(),
             review: vec![ReviewFlag {
                 kind: TEXT.into(),
                 regions,

@@ -171,5 +171,4 @@ export interface CheckMarks {
   review: ReviewFlag[];
   /** Rectangles to fill, `[x0, y0, x1, y1]` (half-open) in photo pixels. */
   fill: [number, number, number, number][];
-  pixelsChanged: boolean;
 }

@@ -53,18 +53,17 @@ struct Marks {
     review: Vec<ReviewFlag>,
     /// Rectangles to fill, `[x0, y0, x1, y1]` (half-open) in photo pixels.
     fill: Vec<[u32; 4]>,
-    pixels_changed: bool,
 }
 
 impl Marks {
     fn from_outcome(checks: Vec<String>, outcome: StepOutcome) -> Marks {
         let fill = outcome.fill.iter().map(|r| [r.x0, r.y0, r.x1, r.y1].map(|v| u32::try_from(v).unwrap_or(u32::MAX))).collect();
-        Marks { checks, review: outcome.review, fill, pixels_changed: outcome.pixels_changed }
+        Marks { checks, review: outcome.review, fill }
     }
 
     fn into_outcome(self) -> StepOutcome {
         let fill = self.fill.iter().map(|r| r.map(|v| v as usize)).map(|[x0, y0, x1, y1]| Rect { x0, y0, x1, y1 }).collect();
-        StepOutcome { pixels_changed: self.pixels_changed, review: self.review, fill, ..StepOutcome::default() }
+        StepOutcome { review: self.review, fill, ..StepOutcome::default() }
     }
 }
 
@@ -273,7 +272,7 @@ impl FaceDetector {
 
     /// For a helper worker: decodes `bytes` as `beginScrub` does and runs the checks turned on
     /// here (text, tattoo, fingerprint) on the upright pixels, for another worker's
-    /// `finishScrub`. Returns `{ checks, review, fill, pixelsChanged }`. Throws a `HifuError`,
+    /// `finishScrub`. Returns `{ checks, review, fill }`. Throws a `HifuError`,
     /// as `scrub` does for a file it cannot read.
     #[wasm_bindgen(js_name = checkMarks, unchecked_return_type = "CheckMarks")]
     pub fn check_marks(
