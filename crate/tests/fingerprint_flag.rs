@@ -179,3 +179,44 @@ fn overlap(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     let h = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
     w.max(0.0) * h.max(0.0)
 }
+
+/// A whole hand photographed with a 12 MP camera shows its fingertips' ridges 8–12 px apart:
+/// the scan's first scale must be large enough to keep them (`scan::MAX_SIDE`; at a long side of
+/// 1024 only 4 of 30 such pads were found, models/fingerprint/README.md).
+#[test]
+fn fingertip_ridges_in_a_camera_sized_photo_are_found() {
+    let kinds = ["whorl", "loop", "arch", "palm"];
+    let hosts: Vec<PathBuf> = labels()
+        .into_iter()
+        .filter(|(k, v)| v == "no" && in_report_half(k))
+        .map(|(k, _)| clinical().join(k))
+        .take(6)
+        .collect();
+    let (mut found, mut missed) = (0, Vec::new());
+    for (n, host) in hosts.iter().enumerate() {
+        let photo = image::open(host).unwrap().to_rgb8();
+        let (w0, h0) = photo.dimensions();
+        let (w, h) = if w0 >= h0 {
+            (4000, 4000 * h0 / w0)
+        } else {
+            (4000 * w0 / h0, 4000)
+        };
+        let big = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+        // A fingertip pad 30 ridges across, ridges 8, 10 or 12 px apart.
+        let spacing = 8.0 + (n % 3) as f32 * 2.0;
+        let share = 30.0 * spacing / (1.4 * w.min(h) as f32);
+        let pattern = common::ridge_pattern(kinds[n % kinds.len()]);
+        let (composite, pad) = common::with_ridge_pad(&big, &pattern, spacing, share);
+        let pixels = Pixels::new(w, h, 3, Zeroizing::new(composite.into_raw())).unwrap();
+        match flagged(&pixels) {
+            Some(regions) if regions.iter().any(|r| overlap(r, &pad) > 0.0) => found += 1,
+            other => missed.push(format!("{} (spacing {spacing}): {other:?}", host.display())),
+        }
+    }
+    println!("12 MP ridge pads: {found} of {} found", hosts.len());
+    assert!(
+        found + 1 >= hosts.len(),
+        "{found} of {} found; missed {missed:#?}",
+        hosts.len()
+    );
+}

@@ -10,6 +10,6 @@ pub mod spectrum;
 pub mod step;
 
 pub use rule::{RidgePatch, RidgeRule};
-pub use scan::{scan, RidgeMap};
+pub use scan::{scan, scan_at, RidgeMap};
 pub use spectrum::{BlockRidges, RidgeBand};
 pub use step::{FingerprintStep, FINGERPRINT};

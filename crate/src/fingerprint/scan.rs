@@ -8,8 +8,10 @@ use super::spectrum::{peaks_agree, BlockRidges, BlockSpectrum, RidgeBand, BLOCK,
 use crate::decode::Pixels;
 use crate::face::resample::resize_pixels;
 
-/// Longest side of the first scale; smaller photos are measured at their own size.
-pub const MAX_SIDE: u32 = 1024;
+/// Longest side of the first scale; smaller photos are measured at their own size. A camera
+/// photo of a whole hand (12 MP) resolves fingertip ridges 8–12 px apart, which only a first
+/// scale of this size keeps above the ridge band's shortest spacing (models/fingerprint/README.md).
+pub const MAX_SIDE: u32 = 2048;
 
 /// One scale's grid of blocks.
 #[derive(Debug, Clone, Default)]
@@ -60,8 +62,13 @@ impl RidgeMap {
 
 /// Measures the upright photo at its three scales.
 pub fn scan(pixels: &Pixels, band: RidgeBand) -> Vec<RidgeMap> {
+    scan_at(pixels, band, MAX_SIDE)
+}
+
+/// [`scan`] with the first scale's longest side at most `max_side`.
+pub fn scan_at(pixels: &Pixels, band: RidgeBand, max_side: u32) -> Vec<RidgeMap> {
     let (width, height) = (pixels.width(), pixels.height());
-    let shrink = (MAX_SIDE as f32 / width.max(height).max(1) as f32).min(1.0);
+    let shrink = (max_side.max(BLOCK as u32) as f32 / width.max(height).max(1) as f32).min(1.0);
     let (w, h) = (
         ((width as f32 * shrink).round() as u32).max(1),
         ((height as f32 * shrink).round() as u32).max(1),
