@@ -4,14 +4,16 @@
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
 //       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_tattoo": …,
-//       "ms_faces_fingerprint": …, "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
+//       "ms_faces_fingerprint": …, "fingerprint_scan_ms": …, "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
 //       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without face
 //       detection, then (each in a fresh page) with faces, with faces and the burned-in text
 //       check, with faces and the tattoo check, with faces and the fingerprint check, with faces
 //       shared with one helper worker (`scrubShared`), with every check as the clinician page
 //       has them, on one thread and shared with one helper, and
 //       the size of the first page's wasm
-//       memory after its two scrubs (it only grows, so this is their peak), and
+//       memory after its two scrubs (it only grows, so this is their peak); before its scrubs,
+//       the first page also times the fingerprint check's scan and rule alone on a
+//       4000 × 3000 pattern (median of 5); and
 //       "shared_splits": where each shared scrub's time went (hifu.js sharedStats.last).
 //       HIFU_BENCH_ROUNDS=n times the faces and every-check rows n times (arrays then).
 import fs from "node:fs";
@@ -66,6 +68,16 @@ try {
       const result = await page.evaluate(async (base64) => {
         const hifu = await import("/pkg/hifu.js");
         const wasm = await hifu.default({ module_or_path: "/pkg/hifu_bg.wasm" });
+        // The fingerprint check's scan and rule alone on a 4000 × 3000 pattern, median of 5.
+        const fingerprint = new hifu.FingerprintBench(4000, 3000);
+        const scans = [];
+        for (let i = 0; i < 6; i++) {
+          const s = performance.now();
+          fingerprint.run();
+          if (i > 0) scans.push(performance.now() - s);
+        }
+        fingerprint.free();
+        scans.sort((a, b) => a - b);
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const start = performance.now();
         // The raw wasm has no face detector loaded: time the metadata scrub alone (explicit
@@ -79,6 +91,7 @@ try {
         const withFaces = api.scrub(bytes);
         return {
           ms,
+          fingerprint_scan_ms: Math.round(scans[2]),
           faces: withFaces.report.faces?.length ?? 0,
           bytes_out: out.image.length,
           output_kind: out.report.output_kind,

@@ -149,27 +149,57 @@ fn set_agreement(map: &mut RidgeMap) {
 
 /// The image at half size, each pixel the mean of a 2 × 2 square.
 fn half(rgb: &RgbImage) -> RgbImage {
-    let (w, h) = ((rgb.width() / 2).max(1), (rgb.height() / 2).max(1));
-    RgbImage::from_fn(w, h, |x, y| {
-        let mut sum = [0u32; 3];
-        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-            let (sx, sy) = (
-                (2 * x + dx).min(rgb.width().saturating_sub(1)),
-                (2 * y + dy).min(rgb.height().saturating_sub(1)),
-            );
-            if let Some(p) = rgb.get_pixel_checked(sx, sy) {
-                for (s, v) in sum.iter_mut().zip(p.0) {
-                    *s += u32::from(v);
-                }
+    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+    let (w, h) = ((width / 2).max(1), (height / 2).max(1));
+    let raw = rgb.as_raw();
+    let row = |y: usize| raw.get(y * width * 3..(y + 1) * width * 3).unwrap_or(&[]);
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        // Odd sizes and 1-pixel sides repeat the last row and column, as a clamped read would.
+        let (top, bottom) = (
+            row((2 * y).min(height.saturating_sub(1))),
+            row((2 * y + 1).min(height.saturating_sub(1))),
+        );
+        for x in 0..w {
+            let (left, right) = (2 * x * 3, (2 * x + 1).min(width.saturating_sub(1)) * 3);
+            for c in 0..3 {
+                let sum: u32 = [
+                    top.get(left + c),
+                    top.get(right + c),
+                    bottom.get(left + c),
+                    bottom.get(right + c),
+                ]
+                .into_iter()
+                .map(|v| v.map_or(0, |v| u32::from(*v)))
+                .sum();
+                out.push(((sum + 2) / 4) as u8);
             }
         }
-        image::Rgb(sum.map(|s| ((s + 2) / 4) as u8))
-    })
+    }
+    RgbImage::from_raw(w as u32, h as u32, out).unwrap_or_else(|| RgbImage::new(w as u32, h as u32))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn half_averages_two_by_two_squares_and_repeats_the_last_row_and_column() {
+        // 3 × 3: the odd last column and row pair with themselves.
+        let rgb = RgbImage::from_fn(3, 3, |x, y| image::Rgb([(10 * x + 100 * y) as u8, 7, 255]));
+        let small = half(&rgb);
+        assert_eq!(small.dimensions(), (1, 1));
+        // (0 + 10 + 100 + 110 + 2) / 4, rounded as `(sum + 2) / 4`.
+        assert_eq!(small.get_pixel(0, 0).0, [55, 7, 255]);
+        let wide = RgbImage::from_fn(5, 1, |x, _| image::Rgb([x as u8 * 20, 0, 0]));
+        let small = half(&wide);
+        assert_eq!(small.dimensions(), (2, 1));
+        assert_eq!(
+            small.pixels().map(|p| p.0[0]).collect::<Vec<_>>(),
+            vec![10, 50]
+        );
+        assert_eq!(half(&RgbImage::new(1, 1)).dimensions(), (1, 1));
+    }
 
     #[test]
     fn neighbours_stop_at_the_border() {

@@ -70,21 +70,43 @@ pub fn peaks_agree(a: &BlockRidges, b: &BlockRidges) -> bool {
 
 /// The angle between two directions of lines (0–π, so π and 0 are the same direction).
 fn direction_gap(a: f32, b: f32) -> f32 {
-    let d = (a - b).abs() % PI;
+    let d = (a - b).abs();
+    // `d % PI` without the library call for the directions hifu compares (both 0–π), where the
+    // subtraction is exact and gives the same value.
+    let d = if d < PI {
+        d
+    } else if d < 2.0 * PI {
+        d - PI
+    } else {
+        d % PI
+    };
     d.min(PI - d)
+}
+
+/// One frequency bin that [`BlockSpectrum::peak_measures`] reads.
+#[derive(Debug, Clone, Copy)]
+struct Bin {
+    /// Position in the transposed spectrum (`BlockSpectrum::transform`): `fx × BLOCK + fy`.
+    index: usize,
+    /// Distance from the origin, cycles per block.
+    radius: f32,
+    /// Direction of the wave vector, 0–π.
+    angle: f32,
+    in_band: bool,
 }
 
 /// Reusable FFT plan, window and per-bin geometry for [`BLOCK`]-sized blocks.
 pub struct BlockSpectrum {
     fft: Arc<dyn Fft<f32>>,
     window: Vec<f32>,
-    /// Radius (cycles per block) and direction (0–π) of each bin, row-major.
-    radius: Vec<f32>,
-    angle: Vec<f32>,
-    band: RidgeBand,
+    /// The bins within one cycle of the band's top, in row-major order: no other bin counts
+    /// towards any measure (the peak's ring reaches one cycle past it; its lower frequencies lie
+    /// inside the band), and keeping the order keeps every sum the same.
+    bins: Vec<Bin>,
     buffer: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
-    column: Vec<Complex<f32>>,
+    transposed: Vec<Complex<f32>>,
+    /// The power of each of `bins`.
     power: Vec<f32>,
 }
 
@@ -97,8 +119,7 @@ impl BlockSpectrum {
             .map(|n| 0.5 - 0.5 * (2.0 * PI * n as f32 / (BLOCK - 1) as f32).cos())
             .collect();
         let mut window = Vec::with_capacity(BLOCK * BLOCK);
-        let mut radius = Vec::with_capacity(BLOCK * BLOCK);
-        let mut angle = Vec::with_capacity(BLOCK * BLOCK);
+        let mut bins = Vec::new();
         let signed = |k: usize| {
             if k < BLOCK / 2 {
                 k as f32
@@ -110,20 +131,25 @@ impl BlockSpectrum {
             for (x, wx) in hann.iter().enumerate() {
                 window.push(wy * wx);
                 let (fy, fx) = (signed(y), signed(x));
-                radius.push((fy * fy + fx * fx).sqrt());
-                angle.push(fy.atan2(fx).rem_euclid(PI));
+                let radius = (fy * fy + fx * fx).sqrt();
+                if radius <= band.max_cycles + 1.0 {
+                    bins.push(Bin {
+                        index: x * BLOCK + y,
+                        radius,
+                        angle: fy.atan2(fx).rem_euclid(PI),
+                        in_band: radius >= band.min_cycles && radius <= band.max_cycles,
+                    });
+                }
             }
         }
         BlockSpectrum {
             fft,
             window,
-            radius,
-            angle,
-            band,
+            power: vec![0.0; bins.len()],
+            bins,
             buffer: vec![Complex::default(); BLOCK * BLOCK],
             scratch,
-            column: vec![Complex::default(); BLOCK],
-            power: vec![0.0; BLOCK * BLOCK],
+            transposed: vec![Complex::default(); BLOCK * BLOCK],
         }
     }
 
@@ -139,19 +165,24 @@ impl BlockSpectrum {
         y: usize,
     ) -> Option<BlockRidges> {
         let mut sum = 0.0f32;
-        let mut colour = [0.0f32; 3];
-        let mut white = 0u32;
+        // Integer sums: a block's are far below 2^24, so they convert to f32 exactly.
+        let (mut red, mut green, mut blue, mut white) = (0u32, 0u32, 0u32, 0u32);
         for row in 0..BLOCK {
             let start = (y + row) * width + x;
             let line = gray.get(start..start + BLOCK)?;
             sum += line.iter().sum::<f32>();
             for pixel in rgb.get(start * 3..(start + BLOCK) * 3)?.chunks_exact(3) {
-                for (c, v) in colour.iter_mut().zip(pixel) {
-                    *c += f32::from(*v);
+                if let [r, g, b] = *pixel {
+                    (red, green, blue) = (
+                        red + u32::from(r),
+                        green + u32::from(g),
+                        blue + u32::from(b),
+                    );
+                    white += u32::from(r.min(g).min(b) >= WHITE);
                 }
-                white += u32::from(pixel.iter().all(|v| *v >= WHITE));
             }
         }
+        let colour = [red, green, blue].map(|c| c as f32);
         let count = (BLOCK * BLOCK) as f32;
         let mean = sum / count;
         for row in 0..BLOCK {
@@ -164,8 +195,8 @@ impl BlockSpectrum {
             }
         }
         self.transform();
-        for (p, c) in self.power.iter_mut().zip(&self.buffer) {
-            *p = c.norm_sqr();
+        for (p, bin) in self.power.iter_mut().zip(&self.bins) {
+            *p = self.transposed.get(bin.index).map_or(0.0, |c| c.norm_sqr());
         }
         let mut ridges = self.peak_measures(mean);
         ridges.mean_rgb = colour.map(|c| c / count);
@@ -173,42 +204,32 @@ impl BlockSpectrum {
         Some(ridges)
     }
 
-    /// 2-D FFT of `buffer` in place: rows, then columns.
+    /// 2-D FFT of `buffer`: its rows in place, then its columns into `transposed`.
     fn transform(&mut self) {
-        for row in self.buffer.chunks_exact_mut(BLOCK) {
-            self.fft.process_with_scratch(row, &mut self.scratch);
-        }
-        for x in 0..BLOCK {
-            for (y, c) in self.column.iter_mut().enumerate() {
-                *c = self.buffer.get(y * BLOCK + x).copied().unwrap_or_default();
-            }
-            self.fft
-                .process_with_scratch(&mut self.column, &mut self.scratch);
-            for (y, c) in self.column.iter().enumerate() {
-                if let Some(slot) = self.buffer.get_mut(y * BLOCK + x) {
+        // Every row in one call, then the columns as the rows of the transpose: the spectrum
+        // ends up transposed, which `Bin::index` accounts for.
+        self.fft
+            .process_with_scratch(&mut self.buffer, &mut self.scratch);
+        for (y, row) in self.buffer.chunks_exact(BLOCK).enumerate() {
+            for (x, c) in row.iter().enumerate() {
+                if let Some(slot) = self.transposed.get_mut(x * BLOCK + y) {
                     *slot = *c;
                 }
             }
         }
+        self.fft
+            .process_with_scratch(&mut self.transposed, &mut self.scratch);
     }
 
     /// Peak, prominence, concentration and contrast of `power`, for a block of brightness `mean`.
     fn peak_measures(&self, mean: f32) -> BlockRidges {
-        let band = self.band;
-        let bins = || {
-            self.power
-                .iter()
-                .zip(&self.radius)
-                .zip(&self.angle)
-                .map(|((p, r), a)| (*p, *r, *a))
-        };
-        let in_band = |r: f32| r >= band.min_cycles && r <= band.max_cycles;
+        let bins = || self.power.iter().copied().zip(self.bins.iter().copied());
         let (mut peak_power, mut cycles, mut direction, mut band_power) = (-1.0f32, 0.0, 0.0, 0.0);
-        for (p, r, a) in bins() {
-            if in_band(r) {
+        for (p, bin) in bins() {
+            if bin.in_band {
                 band_power += p;
                 if p > peak_power {
-                    (peak_power, cycles, direction) = (p, r, a);
+                    (peak_power, cycles, direction) = (p, bin.radius, bin.angle);
                 }
             }
         }
@@ -217,9 +238,18 @@ impl BlockSpectrum {
         let (low_from, low_to) = ((0.4 * cycles).max(1.0), 0.65 * cycles);
         let (mut peak_sum, mut peak_n, mut low_sum, mut low_n) = (0.0f32, 0u32, 0.0f32, 0u32);
         let (mut ring_in_band, mut peak_in_band) = (0.0f32, 0.0f32);
-        for (p, r, a) in bins() {
+        for (
+            p,
+            Bin {
+                radius: r,
+                angle: a,
+                in_band,
+                ..
+            },
+        ) in bins()
+        {
             let sector = in_sector(a);
-            if on_ring(r) && in_band(r) {
+            if on_ring(r) && in_band {
                 ring_in_band += p;
                 if sector {
                     peak_in_band += p;
@@ -281,6 +311,22 @@ mod tests {
     fn an_edge_is_not_a_ridge_pattern() {
         let b = measure(|x, _| if x < 14.0 { 90.0 } else { 200.0 });
         assert!(b.prominence < 2.0, "{b:?}");
+    }
+
+    #[test]
+    fn direction_gap_is_the_remainder_it_replaces() {
+        let steps: Vec<f32> = (0..=64).map(|i| i as f32 * PI / 64.0).collect();
+        for &a in &steps {
+            for &b in &steps {
+                let d = (a - b).abs() % PI;
+                assert_eq!(
+                    direction_gap(a, b).to_bits(),
+                    d.min(PI - d).to_bits(),
+                    "{a} {b}"
+                );
+            }
+        }
+        assert!((direction_gap(0.1, PI - 0.1) - 0.2).abs() < 1e-6);
     }
 
     #[test]

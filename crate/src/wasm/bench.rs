@@ -6,7 +6,9 @@
 use candle_core::{Device, Tensor};
 use wasm_bindgen::prelude::*;
 
+use crate::decode::Pixels;
 use crate::face::yunet::{YuNet, YuNetConfig};
+use crate::fingerprint::FingerprintStep;
 use crate::nn::depthwise::conv2d_dw3x3;
 use crate::skin::model::{Lite0, Lite0Config};
 use crate::skin::SkinConfig;
@@ -62,8 +64,9 @@ impl SkinBench {
     pub fn new(weights: &[u8], calibration: &str) -> Result<SkinBench, JsValue> {
         let config = SkinConfig::from_json(calibration).map_err(bench_error)?;
         let size = config.preprocessing.size;
-        let net = Lite0::from_safetensors(weights, &Lite0Config::default(), config.classes.len(), size)
-            .map_err(bench_error)?;
+        let net =
+            Lite0::from_safetensors(weights, &Lite0Config::default(), config.classes.len(), size)
+                .map_err(bench_error)?;
         let input = pattern(size.saturating_mul(size).saturating_mul(3), 1.0 / 128.0);
         Ok(SkinBench { net, input })
     }
@@ -71,6 +74,38 @@ impl SkinBench {
     pub fn run(&self) -> Result<(), JsValue> {
         self.net.forward(self.input.clone()).map_err(bench_error)?;
         Ok(())
+    }
+}
+
+/// The fingerprint check's scan and rule (`FingerprintStep::find`) on a fixed `width × height`
+/// RGB photo; every block is measured whatever the content, so a pattern photo times it.
+#[wasm_bindgen]
+pub struct FingerprintBench {
+    step: FingerprintStep,
+    pixels: Pixels,
+}
+
+#[wasm_bindgen]
+impl FingerprintBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(width: u32, height: u32) -> Result<FingerprintBench, JsValue> {
+        let len = (width as usize)
+            .saturating_mul(height as usize)
+            .saturating_mul(3);
+        let samples = (0..len)
+            .map(|i| (i.wrapping_mul(7919) % 256) as u8)
+            .collect();
+        let pixels = Pixels::new(width, height, 3, zeroize::Zeroizing::new(samples))
+            .ok_or_else(|| bench_error("the pattern does not fit the size"))?;
+        Ok(FingerprintBench {
+            step: FingerprintStep::default(),
+            pixels,
+        })
+    }
+
+    /// How many ridge patches the rule found (0 on the pattern; returned so the work is used).
+    pub fn run(&self) -> usize {
+        self.step.find(&self.pixels).len()
     }
 }
 
