@@ -4,7 +4,8 @@
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
 //       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_tattoo": …,
-//       "ms_faces_fingerprint": …, "fingerprint_scan_ms": …, "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
+//       "ms_faces_fingerprint": …, "fingerprint_scan_ms": …, "text_scan_ms": …,
+//       "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
 //       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without face
 //       detection, then (each in a fresh page) with faces, with faces and the burned-in text
 //       check, with faces and the tattoo check, with faces and the fingerprint check, with faces
@@ -12,8 +13,8 @@
 //       has them, on one thread and shared with one helper, and
 //       the size of the first page's wasm
 //       memory after its two scrubs (it only grows, so this is their peak); before its scrubs,
-//       the first page also times the fingerprint check's scan and rule alone on a
-//       4000 × 3000 pattern (median of 5); and
+//       the first page also times the fingerprint and text checks' own work alone on a
+//       4000 × 3000 pattern (median of 5 each); and
 //       "shared_splits": where each shared scrub's time went (hifu.js sharedStats.last).
 //       HIFU_BENCH_ROUNDS=n times the faces and every-check rows n times (arrays then).
 import fs from "node:fs";
@@ -68,16 +69,21 @@ try {
       const result = await page.evaluate(async (base64) => {
         const hifu = await import("/pkg/hifu.js");
         const wasm = await hifu.default({ module_or_path: "/pkg/hifu_bg.wasm" });
-        // The fingerprint check's scan and rule alone on a 4000 × 3000 pattern, median of 5.
-        const fingerprint = new hifu.FingerprintBench(4000, 3000);
-        const scans = [];
-        for (let i = 0; i < 6; i++) {
-          const s = performance.now();
-          fingerprint.run();
-          if (i > 0) scans.push(performance.now() - s);
-        }
-        fingerprint.free();
-        scans.sort((a, b) => a - b);
+        // The fingerprint and text checks' own work on a 4000 × 3000 pattern: median of 5 runs
+        // after a warm-up.
+        const median5 = (bench) => {
+          const t = [];
+          for (let i = 0; i < 6; i++) {
+            const s = performance.now();
+            bench.run();
+            if (i > 0) t.push(performance.now() - s);
+          }
+          bench.free();
+          return Math.round(t.sort((a, b) => a - b)[2]);
+        };
+        const fingerprintScanMs = median5(new hifu.FingerprintBench(4000, 3000));
+        const textWeights = new Uint8Array(await (await fetch("/models/text/ppocr_det.safetensors")).arrayBuffer());
+        const textScanMs = median5(new hifu.TextBench(textWeights, 4000, 3000));
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const start = performance.now();
         // The raw wasm has no face detector loaded: time the metadata scrub alone (explicit
@@ -91,7 +97,8 @@ try {
         const withFaces = api.scrub(bytes);
         return {
           ms,
-          fingerprint_scan_ms: Math.round(scans[2]),
+          fingerprint_scan_ms: fingerprintScanMs,
+          text_scan_ms: textScanMs,
           faces: withFaces.report.faces?.length ?? 0,
           bytes_out: out.image.length,
           output_kind: out.report.output_kind,

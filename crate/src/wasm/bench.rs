@@ -12,6 +12,7 @@ use crate::fingerprint::FingerprintStep;
 use crate::nn::depthwise::conv2d_dw3x3;
 use crate::skin::model::{Lite0, Lite0Config};
 use crate::skin::SkinConfig;
+use crate::text::TextStep;
 
 fn bench_error(e: impl std::fmt::Display) -> JsValue {
     JsValue::from_str(&format!("bench: {e}"))
@@ -89,23 +90,53 @@ pub struct FingerprintBench {
 impl FingerprintBench {
     #[wasm_bindgen(constructor)]
     pub fn new(width: u32, height: u32) -> Result<FingerprintBench, JsValue> {
-        let len = (width as usize)
-            .saturating_mul(height as usize)
-            .saturating_mul(3);
-        let samples = (0..len)
-            .map(|i| (i.wrapping_mul(7919) % 256) as u8)
-            .collect();
-        let pixels = Pixels::new(width, height, 3, zeroize::Zeroizing::new(samples))
-            .ok_or_else(|| bench_error("the pattern does not fit the size"))?;
         Ok(FingerprintBench {
             step: FingerprintStep::default(),
-            pixels,
+            pixels: pattern_photo(width, height)?,
         })
     }
 
     /// How many ridge patches the rule found (0 on the pattern; returned so the work is used).
     pub fn run(&self) -> usize {
         self.step.find(&self.pixels).len()
+    }
+}
+
+/// A `width × height` RGB photo of the deterministic pattern.
+fn pattern_photo(width: u32, height: u32) -> Result<Pixels, JsValue> {
+    let len = (width as usize)
+        .saturating_mul(height as usize)
+        .saturating_mul(3);
+    let samples = (0..len)
+        .map(|i| (i.wrapping_mul(7919) % 256) as u8)
+        .collect();
+    Pixels::new(width, height, 3, zeroize::Zeroizing::new(samples))
+        .ok_or_else(|| bench_error("the pattern does not fit the size"))
+}
+
+/// The burned-in text check's own work (`TextStep::find`: resize to the detector's input,
+/// PP-OCRv4's detector, boxes and the line rule) on a fixed `width × height` photo.
+#[wasm_bindgen]
+pub struct TextBench {
+    step: TextStep,
+    pixels: Pixels,
+}
+
+#[wasm_bindgen]
+impl TextBench {
+    /// `weights`: `models/text/ppocr_det.safetensors` bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &[u8], width: u32, height: u32) -> Result<TextBench, JsValue> {
+        let step = TextStep::from_safetensors(weights).map_err(bench_error)?;
+        Ok(TextBench {
+            step,
+            pixels: pattern_photo(width, height)?,
+        })
+    }
+
+    /// How many text lines were found (returned so the work is used).
+    pub fn run(&self) -> Result<usize, JsValue> {
+        Ok(self.step.find(&self.pixels).map_err(bench_error)?.len())
     }
 }
 
