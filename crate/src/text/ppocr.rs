@@ -205,18 +205,16 @@ impl PpOcrDet {
         if rgb.len() != width * height * 3 {
             candle_core::bail!("text detector: {} bytes for {width}×{height} RGB", rgb.len());
         }
-        // Planes in BGR order: source channel 2, 1, 0.
-        let values: Vec<f32> = self
-            .config
-            .mean
-            .into_iter()
-            .zip(self.config.std)
-            .enumerate()
-            .flat_map(|(c, (mean, std))| {
-                rgb.chunks_exact(3)
-                    .map(move |px| (f32::from(px.get(2 - c).copied().unwrap_or(0)) / 255.0 - mean) / std)
-            })
-            .collect();
+        // Planes in BGR order: source channel 2, 1, 0. Each plane's 256 possible values are
+        // worked out once (the same arithmetic, so the same bits) and the buffer is sized up front.
+        let mut values: Vec<f32> = Vec::with_capacity(rgb.len());
+        for (c, (mean, std)) in self.config.mean.into_iter().zip(self.config.std).enumerate() {
+            let table: Vec<f32> = (0..=255u8).map(|v| (f32::from(v) / 255.0 - mean) / std).collect();
+            let source = 2 - c;
+            values.extend(rgb.chunks_exact(3).map(|px| {
+                px.get(source).and_then(|v| table.get(usize::from(*v))).copied().unwrap_or(0.0)
+            }));
+        }
         Tensor::from_vec(values, (1, 3, height, width), &Device::Cpu)
     }
 
