@@ -47,17 +47,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tried = 0;
     for (n, host) in std::io::stdin().lines().enumerate() {
         let photo = image::open(host?)?.to_rgb8();
-        let (w0, h0) = photo.dimensions();
-        let (w, h) = if w0 >= h0 {
-            (4000, 4000 * h0 / w0)
-        } else {
-            (4000 * w0 / h0, 4000)
-        };
-        let big = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
-        let spacing = 8.0 + (n % 3) as f32 * 2.0;
-        let share = 30.0 * spacing / (1.4 * w.min(h) as f32);
-        let (with_pad, pad) =
-            common::with_ridge_pad(&big, &patterns[n % kinds.len()], spacing, share);
+        let (big, with_pad, pad, _) =
+            common::camera_sized_ridge_pad(&photo, &patterns[n % kinds.len()], n);
+        let (w, h) = big.dimensions();
         let plain = Pixels::new(w, h, 3, Zeroizing::new(big.into_raw())).ok_or("pixel buffer")?;
         let padded =
             Pixels::new(w, h, 3, Zeroizing::new(with_pad.into_raw())).ok_or("pixel buffer")?;

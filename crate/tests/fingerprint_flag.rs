@@ -195,18 +195,10 @@ fn fingertip_ridges_in_a_camera_sized_photo_are_found() {
     let (mut found, mut missed) = (0, Vec::new());
     for (n, host) in hosts.iter().enumerate() {
         let photo = image::open(host).unwrap().to_rgb8();
-        let (w0, h0) = photo.dimensions();
-        let (w, h) = if w0 >= h0 {
-            (4000, 4000 * h0 / w0)
-        } else {
-            (4000 * w0 / h0, 4000)
-        };
-        let big = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
         // A fingertip pad 30 ridges across, ridges 8, 10 or 12 px apart.
-        let spacing = 8.0 + (n % 3) as f32 * 2.0;
-        let share = 30.0 * spacing / (1.4 * w.min(h) as f32);
         let pattern = common::ridge_pattern(kinds[n % kinds.len()]);
-        let (composite, pad) = common::with_ridge_pad(&big, &pattern, spacing, share);
+        let (_, composite, pad, spacing) = common::camera_sized_ridge_pad(&photo, &pattern, n);
+        let (w, h) = composite.dimensions();
         let pixels = Pixels::new(w, h, 3, Zeroizing::new(composite.into_raw())).unwrap();
         match flagged(&pixels) {
             Some(regions) if regions.iter().any(|r| overlap(r, &pad) > 0.0) => found += 1,

@@ -330,3 +330,24 @@ pub fn with_ridge_pad(
     }
     (out, [cx - b, cy - a, 2.0 * b, 2.0 * a])
 }
+
+/// A whole hand as a 12 MP camera sees it: `photo` enlarged to a long side of 4000 px, and the
+/// same with a fingertip pad 30 ridges across laid on it, ridges 8, 10 or 12 px apart by `n`
+/// (`n % 3`), with `pattern`'s ridges. Returns (enlarged, with the pad, the pad's box, spacing).
+pub fn camera_sized_ridge_pad(
+    photo: &RgbImage,
+    pattern: &image::GrayImage,
+    n: usize,
+) -> (RgbImage, RgbImage, [f32; 4], f32) {
+    let (w0, h0) = photo.dimensions();
+    let (w, h) = if w0 >= h0 {
+        (4000, 4000 * h0 / w0.max(1))
+    } else {
+        (4000 * w0 / h0.max(1), 4000)
+    };
+    let big = image::imageops::resize(photo, w, h, image::imageops::FilterType::Triangle);
+    let spacing = 8.0 + (n % 3) as f32 * 2.0;
+    let share = 30.0 * spacing / (1.4 * w.min(h) as f32);
+    let (with_pad, pad) = with_ridge_pad(&big, pattern, spacing, share);
+    (big, with_pad, pad, spacing)
+}
