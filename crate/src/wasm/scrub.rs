@@ -10,7 +10,7 @@
 //! photo is wiped before the call returns.
 
 use super::js::hifu_error;
-use crate::face::{Detector, FaceOptions, FaceStep, FaceWeights};
+use crate::face::{FaceOptions, FaceStep, FaceWeights};
 use crate::{Category, Limits, OutputFormat, ScrubOptions};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -98,10 +98,11 @@ impl FaceDetector {
             yunet: &yunet,
             centerface: &centerface,
         };
-        // Load once here so a bad file is reported at start-up, not on the first photo.
-        Detector::from_safetensors(weights).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         let options = FaceOptions::default();
         let step = FaceStep::new(Some(weights), options.clone(), random_seed());
+        // The step loaded the networks: a bad file is reported here, at start-up, not on the
+        // first photo (and the networks are parsed once, not twice).
+        step.detector().map_err(|e| hifu_error(e.code(), &e.to_string()))?;
         Ok(FaceDetector {
             yunet,
             centerface,
