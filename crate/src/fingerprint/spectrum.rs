@@ -238,18 +238,9 @@ impl BlockSpectrum {
         let (low_from, low_to) = ((0.4 * cycles).max(1.0), 0.65 * cycles);
         let (mut peak_sum, mut peak_n, mut low_sum, mut low_n) = (0.0f32, 0u32, 0.0f32, 0u32);
         let (mut ring_in_band, mut peak_in_band) = (0.0f32, 0.0f32);
-        for (
-            p,
-            Bin {
-                radius: r,
-                angle: a,
-                in_band,
-                ..
-            },
-        ) in bins()
-        {
-            let sector = in_sector(a);
-            if on_ring(r) && in_band {
+        for (p, bin) in bins() {
+            let (r, sector) = (bin.radius, in_sector(bin.angle));
+            if on_ring(r) && bin.in_band {
                 ring_in_band += p;
                 if sector {
                     peak_in_band += p;

@@ -65,9 +65,8 @@ impl SkinBench {
     pub fn new(weights: &[u8], calibration: &str) -> Result<SkinBench, JsValue> {
         let config = SkinConfig::from_json(calibration).map_err(bench_error)?;
         let size = config.preprocessing.size;
-        let net =
-            Lite0::from_safetensors(weights, &Lite0Config::default(), config.classes.len(), size)
-                .map_err(bench_error)?;
+        let net = Lite0::from_safetensors(weights, &Lite0Config::default(), config.classes.len(), size)
+            .map_err(bench_error)?;
         let input = pattern(size.saturating_mul(size).saturating_mul(3), 1.0 / 128.0);
         Ok(SkinBench { net, input })
     }
