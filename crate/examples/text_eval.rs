@@ -1,6 +1,7 @@
 //! Runs hifu's text detector on a list of photos and prints one JSON line per photo: every
 //! blob it marks, before the line rule (`region`, the grown box, and `core`, the blob's own box,
-//! as `[x, y, width, height]` in photo pixels; `fill`; `score`), and the time taken.
+//! as `[x, y, width, height]` in photo pixels; `fill`; `score`; `map_size`, the blob's box in
+//! the detector's map pixels), and the time taken.
 //! `scripts/train/text_rule.py` chooses the text rule from the lines and reports it
 //! (models/text/README.md).
 //!
@@ -35,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let ms = start.elapsed().as_secs_f64() * 1e3;
         let boxes: Vec<serde_json::Value> = found
             .iter()
-            .map(|t| serde_json::json!({"region": t.region, "score": t.score, "core": t.core, "fill": t.fill}))
+            .map(|t| serde_json::json!({"region": t.region, "score": t.score, "core": t.core, "fill": t.fill, "map_size": t.map_size}))
             .collect();
         println!(
             "{}",

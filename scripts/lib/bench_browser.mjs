@@ -4,7 +4,7 @@
 //   node scripts/lib/bench_browser.mjs scrub-wasm IN.jpg
 //       loads the page from `hifu serve` ($HIFU_BIN), scrubs IN.jpg once with the page's wasm
 //       and prints {"ms": …, "ms_faces": …, "ms_faces_text": …, "ms_faces_tattoo": …,
-//       "ms_faces_fingerprint": …, "fingerprint_scan_ms": …, "text_scan_ms": …,
+//       "ms_faces_fingerprint": …, "fingerprint_scan_ms": …, "text_scan_ms": …, "tattoo_scan_ms": …,
 //       "ms_faces_shared": …, "ms_all": …, "ms_all_shared": …,
 //       "bytes_out": …, "wasm_memory_mb": …}: the time of the scrub() call alone, without face
 //       detection, then (each in a fresh page) with faces, with faces and the burned-in text
@@ -13,7 +13,7 @@
 //       has them, on one thread and shared with one helper, and
 //       the size of the first page's wasm
 //       memory after its two scrubs (it only grows, so this is their peak); before its scrubs,
-//       the first page also times the fingerprint and text checks' own work alone on a
+//       the first page also times the fingerprint, text and tattoo checks' own work alone on a
 //       4000 × 3000 pattern (median of 5 each); and
 //       "shared_splits": where each shared scrub's time went (hifu.js sharedStats.last).
 //       HIFU_BENCH_ROUNDS=n times the faces and every-check rows n times (arrays then).
@@ -84,6 +84,15 @@ try {
         const fingerprintScanMs = median5(new hifu.FingerprintBench(4000, 3000));
         const textWeights = new Uint8Array(await (await fetch("/models/text/ppocr_det.safetensors")).arrayBuffer());
         const textScanMs = median5(new hifu.TextBench(textWeights, 4000, 3000));
+        const [skinWeights, calibration, labels, tattoo] = await Promise.all([
+          fetch("/models/skin/skin.safetensors").then((r) => r.arrayBuffer()),
+          fetch("/models/skin/calibration.json").then((r) => r.text()),
+          fetch("/models/skin/labels.json").then((r) => r.text()),
+          fetch("/models/tattoo/tattoo.json").then((r) => r.text()),
+        ]);
+        const tattooScanMs = median5(
+          new hifu.TattooBench(new Uint8Array(skinWeights), calibration, labels, tattoo, 4000, 3000),
+        );
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const start = performance.now();
         // The raw wasm has no face detector loaded: time the metadata scrub alone (explicit
@@ -99,6 +108,7 @@ try {
           ms,
           fingerprint_scan_ms: fingerprintScanMs,
           text_scan_ms: textScanMs,
+          tattoo_scan_ms: tattooScanMs,
           faces: withFaces.report.faces?.length ?? 0,
           bytes_out: out.image.length,
           output_kind: out.report.output_kind,

@@ -60,12 +60,19 @@ def load(paths, composites, thick=None):
     return photos
 
 
+def edge_fill(b, edge):
+    """As `edge_fill` in crate/src/text/lines.rs: the blob's share of its box less `edge` map
+    pixels of width and of height."""
+    w, h = b["map_size"]
+    return b["fill"] * w * h / (max(w - edge, 1.0) * max(h - edge, 1.0))
+
+
 def is_line_blob(b, r, rule, aspect=True):
     x, y, w, h = b["core"]
     short, long_ = min(w, h), max(w, h)
     ok = (
         b["score"] >= rule["min_score"]
-        and b["fill"] >= rule["min_fill"]
+        and edge_fill(b, rule["edge"]) >= rule["min_fill"]
         and short / min(r["width"], r["height"]) <= rule["max_height_share"]
     )
     return ok and (not aspect or long_ / max(short, 1e-6) >= rule["min_aspect"])
@@ -136,10 +143,16 @@ def main():
     photos = load(args.jsonl, composites, thick)
     composites = {**composites, **thick}
     best = None
-    for score, fill, aspect, height in itertools.product(
-        [0.8, 0.9, 0.95], [0.6, 0.65, 0.7, 0.75, 0.8], [2, 2.5, 3, 4], [0.04, 0.06, 0.08, 0.1, 0.12]
+    for edge, score, fill, aspect, height in itertools.product(
+        [0, 1, 1.5, 2, 2.5, 3],
+        [0.7, 0.75, 0.8, 0.85, 0.9],
+        [0.6, 0.65, 0.7, 0.75, 0.8, 0.85],
+        [2.5, 3, 4],
+        [0.06, 0.08, 0.1],
     ):
-        rule = dict(min_score=score, min_fill=fill, min_aspect=aspect, max_height_share=height, join_gap=3.0)
+        rule = dict(
+            min_score=score, min_fill=fill, edge=edge, min_aspect=aspect, max_height_share=height, join_gap=3.0
+        )
         rate = rates(photos, rule, composites, 0)
         if negatives(rate) > args.max_false:
             continue

@@ -3,6 +3,8 @@
 //! the very thing the photo is for. A printed line differs in shape: its blob is a long thin
 //! bar that nearly fills its box, whose height is a small share of the photo, and the detector
 //! is sure of it. Short pieces on the same line as such a bar (a "2" after "2005") are text too.
+//! A thin line's blob is a few map pixels thick, and the half-in, half-out pixels along its
+//! edges take a large share of its box, so fill is measured inside the box less an edge band.
 //! The thresholds were chosen on one half of the photos and reported on the other: see
 //! models/text/README.md and scripts/train/text_rule.py.
 
@@ -13,8 +15,12 @@ use super::step::FoundText;
 pub struct LineShape {
     /// Mean probability inside the blob.
     pub min_score: f32,
-    /// Share of the blob's own box that the blob fills.
+    /// Share of the blob's own box, less `edge` map pixels of each side's length, that the
+    /// blob fills.
     pub min_fill: f32,
+    /// Map pixels taken off the box's width and height before the fill is measured (half on
+    /// each side): 0 measures the plain box.
+    pub edge: f32,
     /// Long side over short side of the blob's box.
     pub min_aspect: f32,
     /// The blob's short side over the photo's short side.
@@ -27,7 +33,7 @@ pub struct LineShape {
 
 impl Default for LineShape {
     fn default() -> Self {
-        LineShape { min_score: 0.8, min_fill: 0.65, min_aspect: 4.0, max_height_share: 0.08, join_gap: 3.0 }
+        LineShape { min_score: 0.75, min_fill: 0.75, edge: 1.5, min_aspect: 4.0, max_height_share: 0.08, join_gap: 3.0 }
     }
 }
 
@@ -36,7 +42,7 @@ pub fn text_lines(found: Vec<FoundText>, width: u32, height: u32, shape: &LineSh
     let photo_short = width.min(height).max(1) as f32;
     let plausible = |t: &FoundText| {
         let short = t.core[2].min(t.core[3]);
-        t.score >= shape.min_score && t.fill >= shape.min_fill && short / photo_short <= shape.max_height_share
+        t.score >= shape.min_score && edge_fill(t, shape.edge) >= shape.min_fill && short / photo_short <= shape.max_height_share
     };
     let is_line = |t: &FoundText| plausible(t) && aspect(t) >= shape.min_aspect;
     let lines: Vec<[f32; 4]> = found.iter().filter(|t| is_line(t)).map(|t| t.core).collect();
@@ -44,6 +50,14 @@ pub fn text_lines(found: Vec<FoundText>, width: u32, height: u32, shape: &LineSh
         .into_iter()
         .filter(|t| is_line(t) || (plausible(t) && lines.iter().any(|l| on_line(&t.core, l, shape.join_gap))))
         .collect()
+}
+
+/// The blob's share of its box less `edge` map pixels of width and of height (at least one
+/// pixel of each is left).
+fn edge_fill(t: &FoundText, edge: f32) -> f32 {
+    let [w, h] = t.map_size;
+    let inner = (w - edge).max(1.0) * (h - edge).max(1.0);
+    t.fill * w * h / inner
 }
 
 fn aspect(t: &FoundText) -> f32 {
@@ -68,8 +82,9 @@ fn on_line(b: &[f32; 4], line: &[f32; 4], gap: f32) -> bool {
 mod tests {
     use super::*;
 
+    /// A blob whose map pixels are its photo pixels.
     fn blob(core: [f32; 4], score: f32, fill: f32) -> FoundText {
-        FoundText { region: core, score, core, fill }
+        FoundText { region: core, score, core, fill, map_size: [core[2], core[3]] }
     }
 
     #[test]
@@ -84,6 +99,24 @@ mod tests {
         let kept = text_lines(found, 1000, 1000, &LineShape::default());
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].core, [100.0, 900.0, 200.0, 20.0]);
+    }
+
+    #[test]
+    fn a_thin_line_is_judged_by_its_fill_inside_the_edge_band() {
+        // 6 map pixels thick, 60 % of its box lit: a small caption line, whose half-lit edge
+        // rows are a third of its box. Inside the 1.5-pixel band: 0.6 · 480 / (78.5 · 4.5) ≈ 0.82.
+        let mut thin = blob([100.0, 900.0, 120.0, 9.0], 0.9, 0.6);
+        thin.map_size = [80.0, 6.0];
+        // The same fill in a blob 30 map pixels thick is ragged: 0.6 · 2400 / (78.5 · 28.5) ≈ 0.64.
+        let mut thick = blob([100.0, 500.0, 120.0, 45.0], 0.9, 0.6);
+        thick.map_size = [80.0, 30.0];
+        let kept = text_lines(vec![thin, thick], 1000, 1000, &LineShape::default());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].core[1], 900.0);
+        // Without the band the thin line fails too.
+        let mut plain = blob([100.0, 900.0, 120.0, 9.0], 0.9, 0.6);
+        plain.map_size = [80.0, 6.0];
+        assert!(text_lines(vec![plain], 1000, 1000, &LineShape { edge: 0.0, ..LineShape::default() }).is_empty());
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct FoundText {
     /// before growing, and the share of that box it fills.
     pub core: [f32; 4],
     pub fill: f32,
+    /// The blob's box in the detector's map pixels `[width, height]` (its edge pixels weigh
+    /// more in a thin blob's fill: see [`super::lines::LineShape::edge`]).
+    pub map_size: [f32; 2],
 }
 
 pub struct TextStep {
@@ -98,6 +101,7 @@ impl TextStep {
                     (b.core[3] - b.core[1]) as f32 * sy,
                 ],
                 fill: b.fill,
+                map_size: [(b.core[2] - b.core[0]) as f32, (b.core[3] - b.core[1]) as f32],
             })
             .collect())
     }

@@ -11,7 +11,7 @@ use crate::face::yunet::{YuNet, YuNetConfig};
 use crate::fingerprint::FingerprintStep;
 use crate::nn::depthwise::conv2d_dw3x3;
 use crate::skin::model::{Lite0, Lite0Config};
-use crate::skin::SkinConfig;
+use crate::skin::{SkinConfig, SkinModel, TattooHead, TattooStep};
 use crate::text::TextStep;
 
 fn bench_error(e: impl std::fmt::Display) -> JsValue {
@@ -136,6 +136,41 @@ impl TextBench {
     /// How many text lines were found (returned so the work is used).
     pub fn run(&self) -> Result<usize, JsValue> {
         Ok(self.step.find(&self.pixels).map_err(bench_error)?.len())
+    }
+}
+
+/// The tattoo check's own work (`TattooStep::check`: the skin network on the photo squashed to
+/// its input, the tattoo head, and the activation map when the head fires) on a fixed
+/// `width × height` photo.
+#[wasm_bindgen]
+pub struct TattooBench {
+    step: TattooStep,
+    pixels: Pixels,
+}
+
+#[wasm_bindgen]
+impl TattooBench {
+    /// The files of models/skin/ (`weights`, `calibration`, `labels`) and models/tattoo/tattoo.json.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        weights: &[u8],
+        calibration: &str,
+        labels: &str,
+        tattoo: &str,
+        width: u32,
+        height: u32,
+    ) -> Result<TattooBench, JsValue> {
+        let model = SkinModel::from_bytes(weights, calibration, labels).map_err(bench_error)?;
+        let head = TattooHead::from_json(tattoo, model.feature_len()).map_err(bench_error)?;
+        Ok(TattooBench {
+            step: TattooStep::new(model, head),
+            pixels: pattern_photo(width, height)?,
+        })
+    }
+
+    /// The head's score (returned so the work is used).
+    pub fn run(&self) -> Result<f32, JsValue> {
+        Ok(self.step.check(&self.pixels).map_err(bench_error)?.0)
     }
 }
 
