@@ -212,7 +212,7 @@ fn large_labels_photographed_close_are_flagged_and_their_ink_filled() {
     });
     let LabelsFound { flagged, labels, ink_covered } = found;
     println!("large labels flagged {flagged}/{labels}, ink covered {ink_covered:.3}");
-    assert!(flagged * 100 >= labels * 90, "{flagged}/{labels} large labels flagged");
+    assert!(flagged * 100 >= labels * 95, "{flagged}/{labels} large labels flagged");
     assert!(ink_covered >= 0.90, "{ink_covered:.3} of the ink covered");
 }
 

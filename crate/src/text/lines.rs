@@ -5,6 +5,9 @@
 //! is sure of it. Short pieces on the same line as such a bar (a "2" after "2005") are text too.
 //! A thin line's blob is a few map pixels thick, and the half-in, half-out pixels along its
 //! edges take a large share of its box, so fill is measured inside the box less an edge band.
+//! A large label shot from close by is the opposite case: its blob's outline follows the glyphs,
+//! so it fills less of its box than a small caption does; a blob the detector is nearly certain
+//! of and that is very long passes with a lower fill (the sure tier).
 //! The thresholds were chosen on one half of the photos and reported on the other: see
 //! models/text/README.md and scripts/train/text_rule.py.
 
@@ -29,22 +32,40 @@ pub struct LineShape {
     /// within that line's band, its height between half and twice the line's, and no further
     /// from it than this many line heights.
     pub join_gap: f32,
+    /// The sure tier: a blob with at least this score passes with `sure_fill` instead of
+    /// `min_fill`, when it is at least `sure_aspect` long (a score above 1 turns the tier off).
+    pub sure_score: f32,
+    pub sure_fill: f32,
+    pub sure_aspect: f32,
 }
 
 impl Default for LineShape {
     fn default() -> Self {
-        LineShape { min_score: 0.75, min_fill: 0.75, edge: 1.5, min_aspect: 4.0, max_height_share: 0.08, join_gap: 3.0 }
+        LineShape {
+            min_score: 0.75,
+            min_fill: 0.75,
+            edge: 1.5,
+            min_aspect: 4.0,
+            max_height_share: 0.08,
+            join_gap: 3.0,
+            sure_score: 0.99,
+            sure_fill: 0.6,
+            sure_aspect: 12.0,
+        }
     }
 }
 
 /// The blobs of `found` that are text lines in a `width × height` photo, in their order.
 pub fn text_lines(found: Vec<FoundText>, width: u32, height: u32, shape: &LineShape) -> Vec<FoundText> {
     let photo_short = width.min(height).max(1) as f32;
-    let plausible = |t: &FoundText| {
-        let short = t.core[2].min(t.core[3]);
-        t.score >= shape.min_score && edge_fill(t, shape.edge) >= shape.min_fill && short / photo_short <= shape.max_height_share
+    let small_enough = |t: &FoundText| t.core[2].min(t.core[3]) / photo_short <= shape.max_height_share;
+    let plain = |t: &FoundText| t.score >= shape.min_score && edge_fill(t, shape.edge) >= shape.min_fill;
+    let sure = |t: &FoundText| t.score >= shape.sure_score && edge_fill(t, shape.edge) >= shape.sure_fill;
+    let plausible = |t: &FoundText| small_enough(t) && (plain(t) || sure(t));
+    let is_line = |t: &FoundText| {
+        small_enough(t)
+            && ((plain(t) && aspect(t) >= shape.min_aspect) || (sure(t) && aspect(t) >= shape.sure_aspect))
     };
-    let is_line = |t: &FoundText| plausible(t) && aspect(t) >= shape.min_aspect;
     let lines: Vec<[f32; 4]> = found.iter().filter(|t| is_line(t)).map(|t| t.core).collect();
     found
         .into_iter()
@@ -124,6 +145,25 @@ mod tests {
         // 6 % of the photo's short side: a label photographed from close by.
         let found = vec![blob([100.0, 400.0, 700.0, 60.0], 0.99, 0.85)];
         assert_eq!(text_lines(found, 1000, 1000, &LineShape::default()).len(), 1);
+    }
+
+    #[test]
+    fn a_long_sure_blob_that_follows_its_glyphs_is_text_and_a_short_one_is_not() {
+        // 24 map pixels thick, 68 % of its box lit (73 % inside the band): a large label's line
+        // whose blob dips between the letters.
+        let mut long_line = blob([100.0, 400.0, 480.0, 24.0], 0.995, 0.68);
+        long_line.map_size = [480.0, 24.0];
+        let mut unsure = long_line.clone();
+        unsure.score = 0.98;
+        let mut short_line = blob([100.0, 600.0, 120.0, 24.0], 0.995, 0.68);
+        short_line.map_size = [120.0, 24.0];
+        let kept = text_lines(vec![long_line, unsure, short_line], 1000, 1000, &LineShape::default());
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].core[1], kept[0].score), (400.0, 0.995));
+        let off = LineShape { sure_score: 1.1, ..LineShape::default() };
+        let mut again = blob([100.0, 400.0, 480.0, 24.0], 0.995, 0.68);
+        again.map_size = [480.0, 24.0];
+        assert!(text_lines(vec![again], 1000, 1000, &off).is_empty());
     }
 
     #[test]
