@@ -1,7 +1,7 @@
 //! Measures every block of every photo for the fingerprint check, so that its rule can be
 //! chosen offline (`scripts/train/fingerprint_rule.py`; models/fingerprint/README.md). Prints
 //! one JSON line per photo (its size, the time taken, each scale's grid and the areas of the
-//! patches the shipped rule flags) and writes the
+//! patches the shipped rule flags, with their boxes in photo pixels) and writes the
 //! blocks to `OUT/<n>.f32`: per block `cycles, direction, prominence, concentration, contrast,
 //! R, G, B, white share, agreement` as little-endian f32, scale after scale, row-major.
 //!
@@ -57,18 +57,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         // What the shipped rule (`RidgeRule::default()`) makes of it.
-        let patches: Vec<f32> = RidgeRule::default()
-            .patches(&maps)
-            .iter()
-            .map(|p| p.area)
-            .collect();
+        let found = RidgeRule::default().patches(&maps);
+        let patches: Vec<f32> = found.iter().map(|p| p.area).collect();
+        let regions: Vec<[f32; 4]> = found.iter().map(|p| p.region).collect();
         let grids: Vec<serde_json::Value> = maps
             .iter()
             .map(|m| serde_json::json!({"rows": m.rows, "columns": m.columns, "photo_per_pixel": m.photo_per_pixel, "area": m.area}))
             .collect();
         println!(
             "{}",
-            serde_json::json!({"n": n, "path": path, "width": pixels.width(), "height": pixels.height(), "ms": ms, "grids": grids, "patches": patches})
+            serde_json::json!({"n": n, "path": path, "width": pixels.width(), "height": pixels.height(), "ms": ms, "grids": grids, "patches": patches, "regions": regions})
         );
     }
     Ok(())

@@ -67,7 +67,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mark(5, &mut times, &mut lap);
         fingerprint.run(&mut pixels)?;
         mark(6, &mut times, &mut lap);
-        hifu::encode::jpeg(&pixels, 92)?;
+        // As `hifu scrub` does: the source's chroma subsampling, turned with the photo.
+        hifu::encode::jpeg_with_chroma(&pixels, 92, hifu::scrub::output_chroma(parsed.jpeg_frame, parsed.orientation))?;
         mark(7, &mut times, &mut lap);
     }
     let stages: serde_json::Map<String, serde_json::Value> =

@@ -348,7 +348,7 @@ pub fn finish(
             OutputFormat::Auto => Format::Png,
         };
         let image = match out_format {
-            Format::Jpeg => encode::jpeg(&pixels, options.quality)?,
+            Format::Jpeg => encode::jpeg_with_chroma(&pixels, options.quality, output_chroma(parsed.jpeg_frame, orientation))?,
             _ => encode::png(&pixels)?,
         };
         (image, out_format, OutputKind::ReEncoded)
@@ -361,6 +361,13 @@ pub fn finish(
         mime: out_format.mime(),
         report,
     })
+}
+
+/// The chroma subsampling a re-encoded JPEG keeps: the source JPEG's, across and down as the
+/// upright pixels lie (orientations 5–8 turn the photo a quarter). `None` for other sources.
+pub fn output_chroma(frame: Option<container::JpegFrame>, orientation: u8) -> Option<(u8, u8)> {
+    let (h, v) = frame?.chroma_subsampling?;
+    Some(if orientation >= 5 { (v, h) } else { (h, v) })
 }
 
 /// Paints the fills the checks asked for ([`StepOutcome::fill`]) onto `pixels`.
@@ -473,6 +480,26 @@ mod tests {
         assert_eq!(out.mime, "image/jpeg");
         let decoded = image::load_from_memory(&out.image).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (4, 8));
+    }
+
+    #[test]
+    fn a_re_encoded_jpeg_keeps_the_sources_chroma_subsampling_turned_with_the_photo() {
+        // 4:2:2 (two luma samples across share one chroma sample) turned a quarter is 4:4:0.
+        let data: Vec<u8> = (0..32 * 16 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let p = Pixels::new(32, 16, 3, zeroize::Zeroizing::new(data)).unwrap();
+        let input = encode::jpeg_with_chroma(&p, 90, Some((2, 1))).unwrap();
+        let mut source = container::parse(&input, Format::Jpeg).unwrap();
+        assert_eq!(source.jpeg_frame.and_then(|f| f.chroma_subsampling), Some((2, 1)));
+        let chroma = |out: &Scrubbed| container::parse(&out.image, Format::Jpeg).unwrap().jpeg_frame.and_then(|f| f.chroma_subsampling);
+        for (orientation, expected) in [(3, (2, 1)), (6, (1, 2)), (8, (1, 2))] {
+            source.orientation = orientation;
+            let out = run(&input, source.clone(), &ScrubOptions::default());
+            assert_eq!(out.report.output_kind, Some(OutputKind::ReEncoded));
+            assert_eq!(chroma(&out), Some(expected), "orientation {orientation}");
+        }
+        // Without the source's frame, chroma keeps full resolution at the default quality.
+        let out = run(&input, parsed(6), &ScrubOptions::default());
+        assert_eq!(chroma(&out), Some((1, 1)));
     }
 
     #[test]

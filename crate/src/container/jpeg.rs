@@ -158,6 +158,16 @@ fn entropy_end(bytes: &[u8], from: usize) -> Result<usize, ContainerError> {
     }
 }
 
+/// The luma's sampling factors of a SOF payload with three components whose chroma components
+/// are sampled once per MCU (see [`JpegFrame::chroma_subsampling`]). Each component's entry is
+/// its id, `H << 4 | V` and its quantisation table, after the 6-byte frame header.
+fn chroma_subsampling(payload: &[u8]) -> Option<(u8, u8)> {
+    match payload.get(5..15)? {
+        [3, _, luma, _, _, cb, _, _, cr, _] if *cb == 0x11 && *cr == 0x11 => Some((luma >> 4, luma & 0x0F)),
+        _ => None,
+    }
+}
+
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, ContainerError> {
     let layout = walk(bytes)?;
     let mut categories = BTreeSet::new();
@@ -175,6 +185,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, ContainerError> {
                         width: u16::from_be_bytes([*w0, *w1]),
                         height: u16::from_be_bytes([*h0, *h1]),
                         components: *components,
+                        chroma_subsampling: chroma_subsampling(payload),
                     });
                 }
                 continue;

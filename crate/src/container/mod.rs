@@ -61,6 +61,11 @@ pub struct JpegFrame {
     pub width: u16,
     pub height: u16,
     pub components: u8,
+    /// For a three-component frame whose two chroma components carry one sample per MCU: the
+    /// luma's horizontal and vertical sampling factors, that is how many luma samples share one
+    /// chroma sample across and down ((2, 2) for the 4:2:0 of nearly every camera). `None` for
+    /// any other layout.
+    pub chroma_subsampling: Option<(u8, u8)>,
 }
 
 /// Reads the container structure of `bytes` (already sniffed as `format`).

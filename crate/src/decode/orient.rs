@@ -5,6 +5,10 @@ use zeroize::Zeroizing;
 
 use super::Pixels;
 
+/// Side of the square of upright pixels copied at a time: for the orientations that swap the
+/// axes, each upright row reads a stored column, and a square's columns stay in the cache.
+const TILE: usize = 64;
+
 /// The upright image for a stored image tagged with `orientation`. Values outside 1–8 are
 /// treated as 1 (the EXIF default), as viewers do. The source buffer is dropped (and so
 /// zeroized) once the copy is made.
@@ -18,29 +22,60 @@ pub fn orient(pixels: Pixels, orientation: u8) -> Pixels {
     let (out_w, out_h) = if swaps_axes { (h, w) } else { (w, h) };
     let src = pixels.samples();
     let mut out = Zeroizing::new(vec![0u8; src.len()]);
-    let last_x = w.saturating_sub(1);
-    let last_y = h.saturating_sub(1);
-    for (i, dst) in out.chunks_exact_mut(channels).enumerate() {
-        let (x, y) = (i % out_w.max(1), i / out_w.max(1));
-        // (sx, sy): the stored pixel shown at upright position (x, y).
-        let (sx, sy) = match orientation {
-            2 => (last_x - x, y),
-            3 => (last_x - x, last_y - y),
-            4 => (x, last_y - y),
-            5 => (y, x),
-            6 => (y, last_y - x),
-            7 => (last_x - y, last_y - x),
-            _ => (last_x - y, x), // 8
-        };
-        let start = (sy * w + sx) * channels;
-        if let Some(px) = src.get(start..start + channels) {
-            dst.copy_from_slice(px);
+    let (last_x, last_y) = (w.saturating_sub(1) as isize, h.saturating_sub(1) as isize);
+    let w_i = w as isize;
+    // The stored pixel (sx, sy) shown at upright (x, y) is affine in x and y, so its index
+    // sy·w + sx is `base + x·step_x + y·step_y`.
+    let (base, step_x, step_y) = match orientation {
+        2 => (last_x, -1, w_i),                  // (last_x − x, y)
+        3 => (last_y * w_i + last_x, -1, -w_i),  // (last_x − x, last_y − y)
+        4 => (last_y * w_i, 1, -w_i),            // (x, last_y − y)
+        5 => (0, w_i, 1),                        // (y, x)
+        6 => (last_y * w_i, -w_i, 1),            // (y, last_y − x)
+        7 => (last_y * w_i + last_x, -w_i, -1),  // (last_x − y, last_y − x)
+        _ => (last_x, w_i, -1),                  // 8: (last_x − y, x)
+    };
+    for y0 in (0..out_h).step_by(TILE) {
+        for x0 in (0..out_w).step_by(TILE) {
+            let x1 = (x0 + TILE).min(out_w);
+            for y in y0..(y0 + TILE).min(out_h) {
+                let row = out.get_mut((y * out_w + x0) * channels..(y * out_w + x1) * channels).unwrap_or_default();
+                let index = base + x0 as isize * step_x + y as isize * step_y;
+                match channels {
+                    3 => copy_pixels::<3>(row, src, index, step_x),
+                    4 => copy_pixels::<4>(row, src, index, step_x),
+                    _ => copy_pixels_n(row, src, channels, index, step_x),
+                }
+            }
         }
     }
     let (width, height) = (out_w as u32, out_h as u32);
     let channels = pixels.channels();
     // Same sample count, dimensions swapped or not: `new` cannot refuse it.
     Pixels::new(width, height, channels, out).unwrap_or(pixels)
+}
+
+/// Fills `row` with the stored pixels at `index`, `index + step`, … (`N` samples each): the
+/// fixed size lets the compiler move each pixel without a call to `memcpy`.
+fn copy_pixels<const N: usize>(row: &mut [u8], src: &[u8], mut index: isize, step: isize) {
+    for dst in row.chunks_exact_mut(N) {
+        let start = index as usize * N;
+        if let (Ok(dst), Some(px)) = (<&mut [u8; N]>::try_from(dst), src.get(start..start + N)) {
+            dst.copy_from_slice(px);
+        }
+        index += step;
+    }
+}
+
+/// [`copy_pixels`] for any other sample count.
+fn copy_pixels_n(row: &mut [u8], src: &[u8], channels: usize, mut index: isize, step: isize) {
+    for dst in row.chunks_exact_mut(channels.max(1)) {
+        let start = index as usize * channels;
+        if let Some(px) = src.get(start..start + channels) {
+            dst.copy_from_slice(px);
+        }
+        index += step;
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +103,24 @@ mod tests {
                 "{value}"
             );
             assert_eq!(ours.samples(), theirs.as_bytes(), "orientation {value}");
+        }
+    }
+
+    #[test]
+    fn images_larger_than_a_tile_match_the_image_crate_in_every_orientation() {
+        // Odd sizes over two tiles, so partial tiles at both edges; RGB and RGBA.
+        let (w, h) = (2 * TILE as u32 + 3, TILE as u32 + 17);
+        let rgb = RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, (x * 7 + y * 13) as u8]));
+        let rgba = image::RgbaImage::from_fn(w, h, |x, y| image::Rgba([y as u8, x as u8, (x ^ y) as u8, (x + y) as u8]));
+        for value in 1..=8u8 {
+            for (theirs, channels) in [(DynamicImage::ImageRgb8(rgb.clone()), 3u8), (DynamicImage::ImageRgba8(rgba.clone()), 4)] {
+                let pixels = Pixels::new(w, h, channels, Zeroizing::new(theirs.as_bytes().to_vec())).unwrap();
+                let ours = orient(pixels, value);
+                let mut theirs = theirs;
+                theirs.apply_orientation(Orientation::from_exif(value).unwrap());
+                assert_eq!((ours.width(), ours.height()), (theirs.width(), theirs.height()), "{value}");
+                assert!(ours.samples() == theirs.as_bytes(), "orientation {value}, {channels} channels");
+            }
         }
     }
 
