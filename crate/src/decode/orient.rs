@@ -59,8 +59,10 @@ pub fn orient(pixels: Pixels, orientation: u8) -> Pixels {
 /// fixed size lets the compiler move each pixel without a call to `memcpy`.
 fn copy_pixels<const N: usize>(row: &mut [u8], src: &[u8], mut index: isize, step: isize) {
     for dst in row.chunks_exact_mut(N) {
-        let start = index as usize * N;
-        if let (Ok(dst), Some(px)) = (<&mut [u8; N]>::try_from(dst), src.get(start..start + N)) {
+        // Every index lies in the photo (the turn is a permutation); wrapping arithmetic keeps a
+        // mistake a skipped pixel rather than an overflow panic.
+        let start = (index as usize).wrapping_mul(N);
+        if let (Ok(dst), Some(px)) = (<&mut [u8; N]>::try_from(dst), src.get(start..start.wrapping_add(N))) {
             dst.copy_from_slice(px);
         }
         index += step;
@@ -70,8 +72,8 @@ fn copy_pixels<const N: usize>(row: &mut [u8], src: &[u8], mut index: isize, ste
 /// [`copy_pixels`] for any other sample count.
 fn copy_pixels_n(row: &mut [u8], src: &[u8], channels: usize, mut index: isize, step: isize) {
     for dst in row.chunks_exact_mut(channels.max(1)) {
-        let start = index as usize * channels;
-        if let Some(px) = src.get(start..start + channels) {
+        let start = (index as usize).wrapping_mul(channels);
+        if let Some(px) = src.get(start..start.wrapping_add(channels)) {
             dst.copy_from_slice(px);
         }
         index += step;
