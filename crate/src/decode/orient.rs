@@ -41,10 +41,11 @@ pub fn orient(pixels: Pixels, orientation: u8) -> Pixels {
             for y in y0..(y0 + TILE).min(out_h) {
                 let row = out.get_mut((y * out_w + x0) * channels..(y * out_w + x1) * channels).unwrap_or_default();
                 let index = base + x0 as isize * step_x + y as isize * step_y;
-                match channels {
-                    3 => copy_pixels::<3>(row, src, index, step_x),
-                    4 => copy_pixels::<4>(row, src, index, step_x),
-                    _ => copy_pixels_n(row, src, channels, index, step_x),
+                // `Pixels` holds 3 or 4 samples per pixel.
+                if channels == 3 {
+                    copy_pixels::<3>(row, src, index, step_x);
+                } else {
+                    copy_pixels::<4>(row, src, index, step_x);
                 }
             }
         }
@@ -63,17 +64,6 @@ fn copy_pixels<const N: usize>(row: &mut [u8], src: &[u8], mut index: isize, ste
         // mistake a skipped pixel rather than an overflow panic.
         let start = (index as usize).wrapping_mul(N);
         if let (Ok(dst), Some(px)) = (<&mut [u8; N]>::try_from(dst), src.get(start..start.wrapping_add(N))) {
-            dst.copy_from_slice(px);
-        }
-        index += step;
-    }
-}
-
-/// [`copy_pixels`] for any other sample count.
-fn copy_pixels_n(row: &mut [u8], src: &[u8], channels: usize, mut index: isize, step: isize) {
-    for dst in row.chunks_exact_mut(channels.max(1)) {
-        let start = (index as usize).wrapping_mul(channels);
-        if let Some(px) = src.get(start..start.wrapping_add(channels)) {
             dst.copy_from_slice(px);
         }
         index += step;
