@@ -47,6 +47,8 @@ fn settings() -> Res<(DetectorConfig, JudgeConfig)> {
             "nms_iou" => config.nms_iou = v,
             "containment" => config.containment = v,
             "max_megapixels" => config.max_megapixels = v,
+            "tile" => config.tile = v as usize,
+            "overlap" => config.overlap = v as usize,
             "context" => judge.context = v,
             "side" => judge.side = v as u32,
             "large_extent" => judge.large_extent = v,

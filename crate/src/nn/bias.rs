@@ -6,7 +6,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
-use super::{contiguous_f32, Activation};
+use super::{contiguous_f32, relu, Activation};
 
 /// `x` (N, C, …) plus `bias[c]` on every value of channel c, then ReLU when `relu`.
 pub fn add_bias_act(x: &Tensor, bias: &[f32], relu: bool) -> candle_core::Result<Tensor> {
@@ -90,7 +90,7 @@ impl CustomOp1 for BiasAct {
                 let b = self.bias.get(index % channels).copied().unwrap_or(0.0);
                 match self.act {
                     Activation::Identity => output.extend(chunk.iter().map(|v| v + b)),
-                    Activation::Relu => output.extend(chunk.iter().map(|v| (v + b).max(0.0))),
+                    Activation::Relu => output.extend(chunk.iter().map(|v| relu(v + b))),
                     Activation::Relu6 => {
                         output.extend(chunk.iter().map(|v| (v + b).clamp(0.0, 6.0)))
                     }

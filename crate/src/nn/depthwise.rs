@@ -129,12 +129,12 @@ impl CustomOp2 for DepthwiseOp {
             self.padding.before(h, k, s),
             self.padding.before(w, k, s),
         );
-        let mut output = vec![0f32; n * c * oh * ow];
+        // Rows are computed in a scratch row and appended, so the output is written once
+        // (a zero-filled output cost a memset of every layer's output in wasm).
+        let mut output = Vec::with_capacity(n * c * oh * ow);
+        let mut out_row = vec![0f32; ow];
         let mut padded = vec![0f32; ph * pw];
-        let planes = input
-            .chunks_exact(h * w)
-            .zip(output.chunks_exact_mut(oh * ow));
-        for (index, (plane, out)) in planes.enumerate() {
+        for (index, plane) in input.chunks_exact(h * w).enumerate() {
             let channel = index % c;
             let kern = weights
                 .get(channel * taps..(channel + 1) * taps)
@@ -151,27 +151,33 @@ impl CustomOp2 for DepthwiseOp {
                 .unwrap_or(0.0);
             pad_plane(plane, w, at, pw, shift, &mut padded);
             let rows: Vec<&[f32]> = padded.chunks_exact(pw).collect();
-            for (oy, out_row) in out.chunks_exact_mut(ow).enumerate() {
+            for oy in 0..oh {
                 let top = oy * s;
                 let Some(window) = rows.get(top..top + k) else {
                     candle_core::bail!("conv2d_depthwise: internal row index out of range");
                 };
+                // The ReLU is applied in register by the stride-1 3×3 kernel.
+                let mut act = self.act;
                 match (window, <&[f32; 9]>::try_from(kern)) {
                     ([r0, r1, r2], Ok(k9)) if s == 1 => {
-                        row_stride1(r0, r1, r2, k9, bias, self.act == Activation::Relu, out_row);
-                        if !matches!(self.act, Activation::Identity | Activation::Relu) {
-                            out_row.iter_mut().for_each(|v| *v = self.act.apply(*v));
+                        let relu = act == Activation::Relu;
+                        row_stride1(r0, r1, r2, k9, bias, relu, &mut out_row);
+                        if relu {
+                            act = Activation::Identity;
                         }
-                        continue;
                     }
-                    ([r0, r1, r2], Ok(k9)) => row_stride2(r0, r1, r2, k9, bias, out_row),
-                    _ if s == 1 => row_stride1_taps(window, kern, k, bias, out_row),
-                    _ => row_any(window, kern, k, s, bias, out_row),
+                    ([r0, r1, r2], Ok(k9)) => row_stride2(r0, r1, r2, k9, bias, &mut out_row),
+                    _ if s == 1 => row_stride1_taps(window, kern, k, bias, &mut out_row),
+                    _ => row_any(window, kern, k, s, bias, &mut out_row),
                 }
-                if self.act != Activation::Identity {
-                    out_row.iter_mut().for_each(|v| *v = self.act.apply(*v));
+                if act != Activation::Identity {
+                    out_row.iter_mut().for_each(|v| *v = act.apply(*v));
                 }
+                output.extend_from_slice(&out_row);
             }
+        }
+        if output.len() != n * c * oh * ow {
+            candle_core::bail!("conv2d_depthwise: internal output size mismatch");
         }
         Ok((CpuStorage::F32(output), Shape::from((n, c, oh, ow))))
     }
@@ -268,7 +274,7 @@ fn row_stride1(
 ) {
     row_stride1_scalar(r0, r1, r2, k, bias, out);
     if relu {
-        out.iter_mut().for_each(|v| *v = v.max(0.0));
+        out.iter_mut().for_each(|v| *v = super::relu(*v));
     }
 }
 
@@ -332,7 +338,7 @@ fn row_stride1(
         tail,
     );
     if relu {
-        tail.iter_mut().for_each(|v| *v = v.max(0.0));
+        tail.iter_mut().for_each(|v| *v = super::relu(*v));
     }
 }
 

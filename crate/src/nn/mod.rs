@@ -23,6 +23,28 @@ pub(crate) fn out_len(len: usize, stride: usize) -> usize {
     len.saturating_sub(1) / stride + 1
 }
 
+/// `max(v, 0)` as a comparison. `f32::max` keeps IEEE `maxNum`'s NaN rule, which wasm's
+/// `f32.max` does not have, so in wasm it is a call to libm's `fmaxf` per value (a twelfth of
+/// YuNet's time in a profile); a comparison is one instruction and vectorises. NaN gives 0.
+#[inline(always)]
+pub fn relu(v: f32) -> f32 {
+    if v > 0.0 {
+        v
+    } else {
+        0.0
+    }
+}
+
+/// The larger of `a` and `b` as a comparison (see [`relu`]); NaN in `a` gives `b`.
+#[inline(always)]
+pub fn larger(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// What follows a convolution's bias.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation {
@@ -40,7 +62,7 @@ impl Activation {
     pub fn apply(self, v: f32) -> f32 {
         match self {
             Activation::Identity => v,
-            Activation::Relu => v.max(0.0),
+            Activation::Relu => relu(v),
             Activation::Relu6 => v.clamp(0.0, 6.0),
             Activation::HardSwish { scale, shift } => scale * v * (v + 3.0).clamp(0.0, 6.0) / 6.0 + shift,
         }

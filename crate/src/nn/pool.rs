@@ -3,7 +3,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
-use super::contiguous_f32;
+use super::{contiguous_f32, larger};
 
 /// `x` (N, C, H, W) → (N, C, H/2, W/2); an odd last row or column is dropped, as in candle and
 /// PyTorch (`floor` mode).
@@ -33,7 +33,7 @@ impl CustomOp1 for MaxPool2x2 {
                     let (top, bottom) = pair.split_at(w);
                     let columns = top.chunks_exact(2).zip(bottom.chunks_exact(2)).take(ow);
                     output.extend(columns.map(|pair| match pair {
-                        ([a0, a1], [b0, b1]) => a0.max(*a1).max(b0.max(*b1)),
+                        ([a0, a1], [b0, b1]) => larger(larger(*a0, *a1), larger(*b0, *b1)),
                         _ => f32::NAN, // chunks_exact(2) never yields anything else
                     }));
                 }

@@ -146,7 +146,7 @@ impl Neck {
                 with_f32(&planes, "text head", |taps| add_taps(&mut head, taps, chead, (h0, w0), 1 << i))?;
             }
         }
-        head.iter_mut().for_each(|v| *v = v.max(0.0));
+        head.iter_mut().for_each(|v| *v = crate::nn::relu(*v));
         Tensor::from_vec(head, (1, chead, h0, w0), &Device::Cpu)
     }
 
