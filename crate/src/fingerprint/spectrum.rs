@@ -80,7 +80,13 @@ fn direction_gap(a: f32, b: f32) -> f32 {
     } else {
         d % PI
     };
-    d.min(PI - d)
+    // A comparison rather than `f32::min`, which is a call to libm's `fminf` in wasm.
+    let other = PI - d;
+    if other < d {
+        other
+    } else {
+        d
+    }
 }
 
 /// One frequency bin that [`BlockSpectrum::peak_measures`] reads.

@@ -8,7 +8,7 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 
-use super::bias::add_bias_activation;
+use super::bias::add_bias_activation_in_place;
 use super::{contiguous_f32, out_len, Activation, Padding};
 
 /// `x` (N, Cin, H, W) conv `w` (Cout, Cin, 3, 3), padding 1, plus `bias` (Cout), then ReLU when
@@ -56,7 +56,7 @@ pub fn conv2d_3x3_padded(
         .broadcast_left(n)?
         .contiguous()?;
     let y = w2.matmul(&cols)?.reshape((n, cout, oh, ow))?;
-    add_bias_activation(&y, bias, act)
+    add_bias_activation_in_place(y, bias, act)
 }
 
 struct Im2Col {

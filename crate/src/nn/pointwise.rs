@@ -3,17 +3,18 @@
 
 use candle_core::{Result, Tensor, D};
 
-use super::bias::{add_bias_act, add_bias_activation};
+use super::bias::add_bias_activation_in_place;
 use super::Activation;
 
 /// `x` (N, Cin, H, W) times `w` (Cout, Cin, 1, 1) plus `bias` (Cout), optionally ReLU'd.
 pub fn conv2d_1x1(x: &Tensor, w: &Tensor, bias: &[f32], relu: bool) -> Result<Tensor> {
-    add_bias_act(&conv2d_1x1_no_bias(x, w)?, bias, relu)
+    let act = if relu { Activation::Relu } else { Activation::Identity };
+    conv2d_1x1_act(x, w, bias, act)
 }
 
 /// [`conv2d_1x1`] followed by any activation.
 pub fn conv2d_1x1_act(x: &Tensor, w: &Tensor, bias: &[f32], act: Activation) -> Result<Tensor> {
-    add_bias_activation(&conv2d_1x1_no_bias(x, w)?, bias, act)
+    add_bias_activation_in_place(conv2d_1x1_no_bias(x, w)?, bias, act)
 }
 
 /// The matrix product alone, for a caller that adds the bias later in a pass it makes anyway
