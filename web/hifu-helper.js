@@ -1,7 +1,8 @@
 // A helper worker for `scrubShared` (hifu.js): its own wasm, face detector and checks. It runs
 // the detector's passes over tiles another worker of this page sends and sends back the boxes,
 // and, when asked, runs the checks (text, tattoo, fingerprint) on a copy of the file and sends
-// back what they found. Each tile and each file is wiped once answered.
+// back what they found, and codes a strip of the other worker's output JPEG. Each tile, file
+// and strip is wiped once answered.
 import * as hifu from "./hifu.js";
 
 self.onmessage = async ({ data }) => {
@@ -21,6 +22,16 @@ self.onmessage = async ({ data }) => {
       const { faces, features } = hifu.detectTile(data.rgb, data.width, data.height, data.pooled);
       const transfer = features ? [faces.buffer, features.buffer] : [faces.buffer];
       self.postMessage({ id, faces, features }, transfer);
+    } catch (error) {
+      self.postMessage({ id, error: String(error?.message ?? error) });
+    } finally {
+      data.rgb.fill(0);
+    }
+  }
+  if (type === "strip") {
+    try {
+      const jpeg = hifu.encodeStrip(data.rgb, data.width, data.height, data.rows, data.quality, data.chroma);
+      self.postMessage({ id, jpeg }, [jpeg.buffer]);
     } catch (error) {
       self.postMessage({ id, error: String(error?.message ?? error) });
     } finally {

@@ -76,10 +76,21 @@ export const sharedStats: {
   helperTiles: number;
   localTiles: number;
   helperChecks: number;
+  /** Output JPEG strips a helper coded. */
+  helperStrips: number;
   last: { begin: number; local: number; wait: number; finish: number; checks: number | null } | null;
 };
 /** For hifu-helper.js: the face detector's pass over one tile another worker sent. */
 export function detectTile(rgb: Uint8Array, width: number, height: number, pooled: boolean): TileResult;
+/** For hifu-helper.js: one strip of another worker's output JPEG (its `finishPixels` job). */
+export function encodeStrip(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  rows: number,
+  quality: number,
+  chroma: [number, number] | null,
+): Uint8Array;
 /** For hifu-helper.js: the checks turned on in this worker, on another worker's photo. */
 export function checkMarks(bytes: Uint8Array, options?: ScrubOptions): CheckMarks;
 /** Whether init() loaded the face detector (otherwise scrub fails closed). */

@@ -249,7 +249,7 @@ export async function helpersReady() {
 }
 
 /** Tiles handed to helpers and run here, since the page loaded (for tests and benches). */
-export const sharedStats = { helperTiles: 0, localTiles: 0, helperChecks: 0, last: null };
+export const sharedStats = { helperTiles: 0, localTiles: 0, helperChecks: 0, helperStrips: 0, last: null };
 
 /** Lets queued messages (helpers' replies) be handled between two tiles run here. */
 function yieldToMessages() {
@@ -261,6 +261,22 @@ function yieldToMessages() {
     };
     channel.port2.postMessage(null);
   });
+}
+
+/**
+ * `finishScrub`, with the output JPEG's bottom strip coded by a helper while this worker codes
+ * the top one (the joined bytes are those one worker would write). A helper that fails leaves
+ * its strip to be coded here.
+ */
+async function finishInStrips(pool, marks) {
+  const helper = pool.find((h) => !h.dead);
+  const job = helper ? faceDetector.finishPixels(marks) : null;
+  if (!job) return faceDetector.finishScrub(marks);
+  const coded = ask(helper, { type: "strip", ...job }, [job.rgb.buffer]);
+  faceDetector.codeStrips();
+  const reply = await coded;
+  if (reply.jpeg) sharedStats.helperStrips += 1;
+  return faceDetector.finishScrub(undefined, reply.jpeg);
 }
 
 /** Tiles a helper holds at once: one to run, one waiting, so it never waits for this worker. */
@@ -323,7 +339,7 @@ async function scrubWithHelpers(bytes, options) {
     const answered = performance.now();
     const reply = marks ? await marks : null;
     if (reply?.marks) sharedStats.helperChecks += 1;
-    const result = faceDetector.finishScrub(reply?.marks);
+    const result = await finishInStrips(pool, reply?.marks);
     const done = performance.now();
     // Where the last shared scrub's time went (ms), for benches.
     sharedStats.last = {
@@ -348,6 +364,12 @@ export function checkMarks(bytes, options) {
   requireReady();
   if (!faceDetector) throw faceError ?? hifuError("face.weights_missing", "The face detector did not load.");
   return faceDetector.checkMarks(bytes, options);
+}
+
+/** For helper workers (`hifu-helper.js`): one strip of another worker's output JPEG. */
+export function encodeStrip(rgb, width, height, rows, quality, chroma) {
+  requireReady();
+  return wasm.encodeStrip(rgb, width, height, rows, quality, chroma);
 }
 
 /** For helper workers (`hifu-helper.js`): YuNet's pass over one tile another worker sent. */

@@ -2,6 +2,7 @@
 //! (checks, then the face step; the checks' fills) → lossless JPEG rewrite or re-encode.
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::container::{self, Parsed};
 use crate::decode::{self, Colour, Format, Limits, Pixels};
@@ -302,6 +303,27 @@ pub fn finish(
     options: &ScrubOptions,
     step: &mut dyn PixelStep,
 ) -> Result<Scrubbed, Error> {
+    match finish_pixels(input, decoded, options, step)? {
+        Finishing::Done(scrubbed) => Ok(scrubbed),
+        Finishing::Jpeg(jpeg) => jpeg.encode(),
+    }
+}
+
+/// What is left of a scrub once its pixels are final: nothing, or the JPEG to code (which the
+/// page may share out in strips: [`JpegOutput`]).
+pub enum Finishing {
+    Done(Scrubbed),
+    Jpeg(JpegOutput),
+}
+
+/// [`finish`] up to the output: the step, the fills, the report, and the lossless or PNG
+/// output; a re-encoded JPEG is left to code.
+pub fn finish_pixels(
+    input: &[u8],
+    decoded: Decoded,
+    options: &ScrubOptions,
+    step: &mut dyn PixelStep,
+) -> Result<Finishing, Error> {
     let Decoded {
         format,
         parsed,
@@ -324,11 +346,11 @@ pub fn finish(
     report.review = outcome.review;
     if report.gate.as_ref().is_some_and(|g| g.excluded) {
         report.status = Status::Excluded;
-        return Ok(Scrubbed {
+        return Ok(Finishing::Done(Scrubbed {
             image: Vec::new(),
             mime: "",
             report,
-        });
+        }));
     }
 
     let pixels_changed =
@@ -347,20 +369,67 @@ pub fn finish(
             OutputFormat::Auto if format == Format::Jpeg && !pixels.has_alpha() => Format::Jpeg,
             OutputFormat::Auto => Format::Png,
         };
-        let image = match out_format {
-            Format::Jpeg => encode::jpeg_with_chroma(&pixels, options.quality, output_chroma(parsed.jpeg_frame, orientation))?,
-            _ => encode::png(&pixels)?,
-        };
-        (image, out_format, OutputKind::ReEncoded)
+        if out_format == Format::Jpeg {
+            let chroma = output_chroma(parsed.jpeg_frame, orientation);
+            let plan = encode::JpegStrips::new(pixels.width(), pixels.height(), options.quality, chroma)?;
+            return Ok(Finishing::Jpeg(JpegOutput { pixels, plan, report }));
+        }
+        (encode::png(&pixels)?, out_format, OutputKind::ReEncoded)
     };
-    report.output_format = Some(out_format);
-    report.output_mime = Some(out_format.mime().to_owned());
+    Ok(Finishing::Done(done(image, out_format, kind, report)))
+}
+
+fn done(image: Vec<u8>, format: Format, kind: OutputKind, mut report: Report) -> Scrubbed {
+    report.output_format = Some(format);
+    report.output_mime = Some(format.mime().to_owned());
     report.output_kind = Some(kind);
-    Ok(Scrubbed {
+    Scrubbed {
         image,
-        mime: out_format.mime(),
+        mime: format.mime(),
         report,
-    })
+    }
+}
+
+/// A scrub's final pixels and report, waiting for their JPEG: coded here ([`Self::encode`]),
+/// or in strips, some of them elsewhere ([`Self::strip_rgb`], [`Self::join`]): the bytes are
+/// the same either way (see [`encode::JpegStrips`]). The pixels are wiped when it is dropped.
+pub struct JpegOutput {
+    pixels: Pixels,
+    plan: encode::JpegStrips,
+    report: Report,
+}
+
+impl JpegOutput {
+    pub fn plan(&self) -> &encode::JpegStrips {
+        &self.plan
+    }
+
+    pub fn width(&self) -> u32 {
+        self.pixels.width()
+    }
+
+    pub fn height(&self) -> u32 {
+        self.pixels.height()
+    }
+
+    /// The RGB rows `top..bottom` as a strip is coded from them (transparency over white).
+    pub fn strip_rgb(&self, top: u32, bottom: u32) -> Result<Zeroizing<Vec<u8>>, Error> {
+        encode::jpeg_rows(&self.pixels, top, bottom).map_err(Error::from)
+    }
+
+    /// Codes the whole JPEG here (natively in strips over the cores).
+    pub fn encode(self) -> Result<Scrubbed, Error> {
+        let JpegOutput { pixels, plan, report } = self;
+        let image = encode::jpeg_with_plan(&pixels, &plan)?;
+        Ok(done(image, Format::Jpeg, OutputKind::ReEncoded, report))
+    }
+
+    /// The scrub's result with `image`, its JPEG coded elsewhere as [`Self::plan`] says
+    /// (its strips joined by [`encode::JpegStrips::join`]).
+    pub fn done_with(self, image: Vec<u8>) -> Scrubbed {
+        let JpegOutput { report, .. } = self;
+        done(image, Format::Jpeg, OutputKind::ReEncoded, report)
+    }
 }
 
 /// The chroma subsampling a re-encoded JPEG keeps: the source JPEG's, across and down as the

@@ -124,14 +124,14 @@ test("a group photo: faces listed, counted, outlined and filled", { skip: !haveI
 
 const CROWD = path.join(FACES, "images", "0_Parade_Parade_0_873.jpg"); // 142 faces, enlarged into tiles
 
-/** `scrub` and `scrubShared` of the same photo in the clinician page (every check on). */
+/** `scrub` and `scrubShared` of the same photo (a path, or its bytes) in the clinician page (every check on). */
 function oneAndShared(page, file) {
   return page.evaluate(async (data) => {
     const hifu = await import("/hifu.js"); // the page's own module: its helpers and counters
     const helpers = await hifu.helpersReady();
     const input = new Uint8Array(data);
     const one = hifu.scrub(input);
-    const [tiles, checks] = [hifu.sharedStats.helperTiles, hifu.sharedStats.helperChecks];
+    const [tiles, checks, strips] = [hifu.sharedStats.helperTiles, hifu.sharedStats.helperChecks, hifu.sharedStats.helperStrips];
     const shared = await hifu.scrubShared(input);
     const same = one.image.length === shared.image.length && one.image.every((v, i) => v === shared.image[i]);
     return {
@@ -143,9 +143,10 @@ function oneAndShared(page, file) {
       reportShared: JSON.stringify(shared.report),
       helperTiles: hifu.sharedStats.helperTiles - tiles,
       helperChecks: hifu.sharedStats.helperChecks - checks,
+      helperStrips: hifu.sharedStats.helperStrips - strips,
       localTiles: hifu.sharedStats.localTiles,
     };
-  }, [...fs.readFileSync(file)]);
+  }, Array.isArray(file) ? file : [...fs.readFileSync(file)]);
 }
 
 test("a helper worker takes part of the face detection and runs the checks, and the clean photo is the same as on one thread", { skip: (!haveInputs || !fs.existsSync(CROWD)) && "no ../shared/faces or weights" }, async () => {
@@ -170,6 +171,21 @@ test("a helper worker takes part of the face detection and runs the checks, and 
     assert.equal(text.reportShared, text.reportOne, "the same report");
     assert.ok(text.same, "the same clean bytes, fill included");
   }
+
+  // From a megapixel up, the helper also codes the bottom strip of the output JPEG; the joined
+  // bytes are still those of one thread. (The crowd, enlarged to 1600 × 1200 in the page.)
+  const big = await page.evaluate(async (data) => {
+    const bitmap = await createImageBitmap(new Blob([new Uint8Array(data)]));
+    const canvas = new OffscreenCanvas(1600, 1200);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, 1600, 1200);
+    const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 });
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }, [...fs.readFileSync(CROWD)]);
+  const enlarged = await oneAndShared(page, big);
+  assert.equal(enlarged.helperStrips, 1, "the helper coded a strip of the output");
+  assert.equal(enlarged.reportShared, enlarged.reportOne, "the same report");
+  assert.ok(enlarged.same, "the same clean bytes, strips joined");
+  assert.equal(got.helperStrips, 0, "a photo under a megapixel is coded in one piece");
 
   // A photo dropped on the page goes through the helpers too.
   const tilesBefore = await page.evaluate(async () => (await import("/hifu.js")).sharedStats.helperTiles);

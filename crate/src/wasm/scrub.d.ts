@@ -164,6 +164,19 @@ export interface TileResult {
   features?: Float32Array;
 }
 
+/** The output JPEG's bottom strip, which `FaceDetector.finishPixels` hands to a helper's `encodeStrip`. */
+export interface StripJob {
+  /** The strip's RGB rows, `width × rows × 3` bytes. */
+  rgb: Uint8Array;
+  width: number;
+  /** The whole photo's height. */
+  height: number;
+  rows: number;
+  quality: number;
+  /** Luma samples per chroma sample across and down (the source JPEG's), or null. */
+  chroma: [number, number] | null;
+}
+
 /** What a helper worker's `FaceDetector.checkMarks` found, for the holder's `finishScrub`. */
 export interface CheckMarks {
   /** The checks that looked (`text`, `tattoo`, `fingerprint`), in report order. */

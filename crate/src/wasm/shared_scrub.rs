@@ -20,7 +20,8 @@ use super::scrub::{parse_options, result_object, FaceDetector, JsScrubOptions};
 use crate::face::{Face, FacePlan, TileFound};
 use crate::redact::Rect;
 use crate::report::ReviewFlag;
-use crate::scrub::{Decoded, Looked, Prepared, StepOutcome};
+use crate::encode::JpegStrips;
+use crate::scrub::{Decoded, Finishing, JpegOutput, Looked, Prepared, StepOutcome};
 
 /// Floats per face in the flat arrays `detectTile` returns and `putJob` takes: the box (4),
 /// the score, the five landmarks (10).
@@ -42,7 +43,41 @@ enum State {
         plan: Option<FacePlan>,
         found: Vec<Option<TileFound>>,
     },
+    /// The pixels are final and their JPEG is being coded in strips (`finishPixels`): the
+    /// strips starting at `starts`, each coded here or by a helper once it is `Some`.
+    Coding {
+        jpeg: JpegOutput,
+        starts: Vec<u32>,
+        strips: Vec<Option<Vec<u8>>>,
+    },
 }
+
+/// A strip of the output for a helper's `encodeStrip` (what `finishPixels` returns): `rgb`
+/// (the strip's rows, `width × rows × 3` bytes), `width`, `height` (the whole photo's),
+/// `rows`, `quality`, `chroma` (luma samples per chroma sample across and down, or null).
+fn strip_job(rgb: &[u8], jpeg: &JpegOutput, rows: u32) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    let set = |key: &str, value: JsValue| {
+        js_sys::Reflect::set(&out, &JsValue::from_str(key), &value)
+            .map(|_| ())
+            .map_err(|_| hifu_error("report.serialize", "hifu could not hand out a strip"))
+    };
+    set("rgb", Uint8Array::from(rgb).into())?;
+    set("width", jpeg.width().into())?;
+    set("height", jpeg.height().into())?;
+    set("rows", rows.into())?;
+    set("quality", jpeg.plan().quality().into())?;
+    let chroma = match jpeg.plan().chroma() {
+        Some((h, v)) => Array::of2(&h.into(), &v.into()).into(),
+        None => JsValue::NULL,
+    };
+    set("chroma", chroma)?;
+    Ok(out.into())
+}
+
+/// The photos worth coding in two workers: a megapixel or more (below, the copy to the helper
+/// and back costs about what it saves).
+const SHARED_ENCODE_PIXELS: u64 = 1_000_000;
 
 /// What the checks found on a photo, as `checkMarks` returns it and `finishScrub` takes it back.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -120,6 +155,105 @@ fn unflat(values: &[f32]) -> Result<Vec<Face>, JsValue> {
         .collect())
 }
 
+/// Codes strip `i` of `jpeg` here.
+fn code_strip(jpeg: &JpegOutput, starts: &[u32], i: usize) -> Result<Vec<u8>, JsValue> {
+    let top = starts.get(i).copied().ok_or_else(no_session)?;
+    let bottom = starts.get(i + 1).copied().unwrap_or(jpeg.height());
+    let rgb = jpeg.strip_rgb(top, bottom).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+    jpeg.plan().encode_strip(&rgb, bottom - top).map_err(|e| hifu_error(e.code(), &e.to_string()))
+}
+
+impl FaceDetector {
+    /// Ends the scrub begun at its final pixels (see `finishScrub`): a scrub in strips is
+    /// joined here, coding any strip no helper sent (`strip`: the last one's JPEG, if any).
+    fn finish_to_pixels(&mut self, marks: Option<JsValue>) -> Result<Finishing, JsValue> {
+        self.finish_to_pixels_with(marks, None)
+    }
+
+    fn finish_to_pixels_with(&mut self, marks: Option<JsValue>, strip: Option<Vec<u8>>) -> Result<Finishing, JsValue> {
+        let Session {
+            input,
+            options,
+            state,
+        } = self.session.take().ok_or_else(no_session)?;
+        let coded = |e: crate::Error| hifu_error(e.code(), &e.to_string());
+        match state {
+            State::Done(scrubbed) => Ok(Finishing::Done(scrubbed)),
+            State::Coding { jpeg, starts, mut strips } => {
+                if let (Some(strip), Some(last)) = (strip, strips.last_mut()) {
+                    if last.is_none() && starts.len() > 1 {
+                        *last = Some(strip);
+                    }
+                }
+                for i in 0..strips.len() {
+                    if strips.get(i).is_some_and(Option::is_none) {
+                        let bytes = code_strip(&jpeg, &starts, i)?;
+                        if let Some(slot) = strips.get_mut(i) {
+                            *slot = Some(bytes);
+                        }
+                    }
+                }
+                let strips: Vec<Vec<u8>> = strips.into_iter().flatten().collect();
+                match jpeg.plan().join(&strips) {
+                    Ok(image) => Ok(Finishing::Done(jpeg.done_with(image))),
+                    // A helper's strip that does not fit (another build, a bug): coded here.
+                    Err(_) => jpeg.encode().map(Finishing::Done).map_err(coded),
+                }
+            }
+            State::Decoded {
+                decoded,
+                plan,
+                found,
+            } => {
+                let marks = match marks.filter(|m| !m.is_undefined() && !m.is_null()) {
+                    Some(value) => {
+                        let marks: Marks = serde_wasm_bindgen::from_value(value).map_err(|e| bad_marks(&e.to_string()))?;
+                        (marks.checks == self.check_names()).then_some(marks)
+                    }
+                    None => None,
+                };
+                if let Some(plan) = plan {
+                    let found: Option<Vec<TileFound>> = found.into_iter().collect();
+                    let found = found.ok_or_else(|| {
+                        hifu_error("session.job", "Not every tile job of this scrub has run (a bug in the calling page).")
+                    })?;
+                    let detector = self.step.detector().map_err(face_error)?;
+                    let scan = detector.merge(found, plan.photo.width(), plan.photo.height());
+                    drop(plan);
+                    self.step.use_scan(scan);
+                }
+                match marks {
+                    Some(marks) => {
+                        let mut looked = Looked(Some(marks.into_outcome()));
+                        let mut chain = crate::Chain::new(&mut self.step).check(&mut looked);
+                        crate::scrub::finish_pixels(&input, decoded, &options.core(), &mut chain)
+                    }
+                    None => crate::scrub::finish_pixels(&input, decoded, &options.core(), &mut self.chain()),
+                }
+                .map_err(coded)
+            }
+        }
+    }
+}
+
+/// For a helper worker: codes one strip of another worker's JPEG (`finishPixels`'s
+/// `{ rgb, width, height, rows, quality, chroma }`). Returns the strip's JPEG for that
+/// worker's `finishScrub`. Throws a `HifuError`.
+#[wasm_bindgen(js_name = encodeStrip)]
+pub fn encode_strip(
+    rgb: &[u8],
+    width: u32,
+    height: u32,
+    rows: u32,
+    quality: u8,
+    #[wasm_bindgen(unchecked_param_type = "[number, number] | null | undefined")] chroma: JsValue,
+) -> Result<Vec<u8>, JsValue> {
+    let chroma: Option<(u8, u8)> = serde_wasm_bindgen::from_value(chroma)
+        .map_err(|e| hifu_error("session.strip", &format!("A strip's chroma sampling is not two numbers ({e}): a bug in the calling page.")))?;
+    let plan = JpegStrips::new(width, height, quality, chroma).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+    plan.encode_strip(rgb, rows).map_err(|e| hifu_error(e.code(), &e.to_string()))
+}
+
 #[wasm_bindgen]
 impl FaceDetector {
     /// Starts a shared scrub: checks and decodes the photo and plans YuNet's passes over it.
@@ -152,7 +286,7 @@ impl FaceDetector {
         };
         let jobs = match &state {
             State::Decoded { found, .. } => found.len(),
-            State::Done(_) => 0,
+            State::Done(_) | State::Coding { .. } => 0,
         };
         self.session = Some(Session {
             input,
@@ -221,55 +355,76 @@ impl FaceDetector {
     /// Finishes the scrub begun, once every tile job has run here or come back from a helper:
     /// the same `{ image, mime, extension, report }` as `scrub`. `marks`: what a helper's
     /// `checkMarks` found on the same file; without it (or when another set of checks made
-    /// it) the checks run here. Throws a `HifuError`; the scrub is over either way.
+    /// it) the checks run here. After `finishPixels`, `marks` is not read, and `strip` is the
+    /// helper's `encodeStrip` of the strip handed out (without it, or if it does not fit, that
+    /// strip is coded here). Throws a `HifuError`; the scrub is over either way.
     #[wasm_bindgen(js_name = finishScrub, unchecked_return_type = "ScrubResult")]
     pub fn finish_scrub(
         &mut self,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckMarks")] marks: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array")] strip: Option<Vec<u8>>,
     ) -> Result<JsValue, JsValue> {
-        let marks = match marks.filter(|m| !m.is_undefined() && !m.is_null()) {
-            Some(value) => {
-                let marks: Marks = serde_wasm_bindgen::from_value(value).map_err(|e| bad_marks(&e.to_string()))?;
-                (marks.checks == self.check_names()).then_some(marks)
-            }
-            None => None,
-        };
-        let Session {
-            input,
-            options,
-            state,
-        } = self.session.take().ok_or_else(no_session)?;
-        let scrubbed = match state {
-            State::Done(scrubbed) => scrubbed,
-            State::Decoded {
-                decoded,
-                plan,
-                found,
-            } => {
-                if let Some(plan) = plan {
-                    let found: Option<Vec<TileFound>> = found.into_iter().collect();
-                    let found = found.ok_or_else(|| {
-                        hifu_error("session.job", "Not every tile job of this scrub has run (a bug in the calling page).")
-                    })?;
-                    let detector = self.step.detector().map_err(face_error)?;
-                    let scan = detector.merge(found, plan.photo.width(), plan.photo.height());
-                    drop(plan);
-                    self.step.use_scan(scan);
-                }
-                let done = match marks {
-                    Some(marks) => {
-                        let mut looked = Looked(Some(marks.into_outcome()));
-                        let mut chain = crate::Chain::new(&mut self.step).check(&mut looked);
-                        crate::scrub::finish(&input, decoded, &options.core(), &mut chain)
-                    }
-                    None => crate::scrub::finish(&input, decoded, &options.core(), &mut self.chain()),
-                };
-                done.map_err(|e| hifu_error(e.code(), &e.to_string()))?
-            }
+        let scrubbed = match self.finish_to_pixels_with(marks, strip)? {
+            Finishing::Done(scrubbed) => scrubbed,
+            Finishing::Jpeg(jpeg) => jpeg.encode().map_err(|e| hifu_error(e.code(), &e.to_string()))?,
         };
         result_object(&scrubbed)
     }
 
+    /// `finishScrub` up to the output's JPEG, for coding it in two workers: when the output is
+    /// a JPEG of a megapixel or more that can be cut, keeps the top strip for `codeStrips` and
+    /// returns the bottom one for a helper's `encodeStrip` (`{ rgb, width, height, rows,
+    /// quality, chroma }`); otherwise returns `null` (the result is ready: call `finishScrub`).
+    /// `marks` as for `finishScrub`. Throws a `HifuError`.
+    #[wasm_bindgen(js_name = finishPixels, unchecked_return_type = "StripJob | null")]
+    pub fn finish_pixels(
+        &mut self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckMarks")] marks: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let input = self.session.as_ref().map(|s| s.input.clone()).ok_or_else(no_session)?;
+        let options = self.session.as_ref().map(|s| s.options.clone()).ok_or_else(no_session)?;
+        let finishing = self.finish_to_pixels(marks)?;
+        let jpeg = match finishing {
+            Finishing::Jpeg(jpeg) if u64::from(jpeg.width()) * u64::from(jpeg.height()) >= SHARED_ENCODE_PIXELS => jpeg,
+            other => {
+                // Nothing to share: keep the result for `finishScrub`.
+                let scrubbed = match other {
+                    Finishing::Done(scrubbed) => scrubbed,
+                    Finishing::Jpeg(jpeg) => jpeg.encode().map_err(|e| hifu_error(e.code(), &e.to_string()))?,
+                };
+                self.session = Some(Session { input, options, state: State::Done(scrubbed) });
+                return Ok(JsValue::NULL);
+            }
+        };
+        let starts = jpeg.plan().starts(2);
+        let job = match starts.as_slice() {
+            [_, bottom] => {
+                let rgb = jpeg.strip_rgb(*bottom, jpeg.height()).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
+                strip_job(&rgb, &jpeg, jpeg.height() - bottom)?
+            }
+            _ => JsValue::NULL,
+        };
+        let strips = vec![None; starts.len()];
+        self.session = Some(Session { input, options, state: State::Coding { jpeg, starts, strips } });
+        Ok(job)
+    }
+
+    /// After `finishPixels`: codes the strips kept here (the top one), while a helper codes
+    /// the other. Throws a `HifuError`.
+    #[wasm_bindgen(js_name = codeStrips)]
+    pub fn code_strips(&mut self) -> Result<(), JsValue> {
+        let Some(Session { state: State::Coding { jpeg, starts, strips }, .. }) = self.session.as_mut() else {
+            return Err(no_session());
+        };
+        // The last strip is the one handed out.
+        let kept = starts.len().saturating_sub(1).max(1);
+        for (i, slot) in strips.iter_mut().enumerate().take(kept) {
+            if slot.is_none() {
+                *slot = Some(code_strip(jpeg, starts, i)?);
+            }
+        }
+        Ok(())
+    }
     /// For a helper worker: decodes `bytes` as `beginScrub` does and runs the checks turned on
     /// here (text, tattoo, fingerprint) on the upright pixels, for another worker's
     /// `finishScrub`. Returns `{ checks, review, fill }`. Throws a `HifuError`,
@@ -355,7 +510,7 @@ impl FaceDetector {
     fn plan(&self) -> Result<Option<&FacePlan>, JsValue> {
         match self.session.as_ref().map(|s| &s.state) {
             None => Err(no_session()),
-            Some(State::Done(_)) => Ok(None),
+            Some(State::Done(_) | State::Coding { .. }) => Ok(None),
             Some(State::Decoded { plan, .. }) => Ok(plan.as_ref()),
         }
     }

@@ -13,6 +13,9 @@ use zeroize::Zeroizing;
 
 use crate::decode::Pixels;
 
+mod jpeg_strips;
+pub use jpeg_strips::JpegStrips;
+
 /// The default JPEG quality: high enough that re-encoding a clinical photo loses no visible
 /// detail (dermoscopic texture survives), at about a third of the size of quality 100.
 pub const DEFAULT_JPEG_QUALITY: u8 = 92;
@@ -51,32 +54,78 @@ pub fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, EncodeError> {
 /// further from the pixels (BENCHMARKS.md, *scrub*). Factors `jpeg-encoder` cannot write fall
 /// back to [`jpeg`]'s choice.
 pub fn jpeg_with_chroma(pixels: &Pixels, quality: u8, chroma_subsampling: Option<(u8, u8)>) -> Result<Vec<u8>, EncodeError> {
-    if !(1..=100).contains(&quality) {
-        return Err(EncodeError::Quality(quality));
-    }
-    let too_large = || {
-        EncodeError::Failed(format!(
-            "a {} × {} photo is larger than JPEG allows (65,535 pixels a side); choose PNG output",
-            pixels.width(),
-            pixels.height()
-        ))
-    };
-    let width = u16::try_from(pixels.width()).map_err(|_| too_large())?;
-    let height = u16::try_from(pixels.height()).map_err(|_| too_large())?;
-    let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-    if let Some(sampling) = chroma_subsampling.and_then(|(h, v)| jpeg_encoder::SamplingFactor::from_factors(h, v)) {
-        encoder.set_sampling_factor(sampling);
-        encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
-    }
-    let result = if pixels.has_alpha() {
-        let flat = over_white(pixels.samples());
-        encoder.encode(&flat, width, height, jpeg_encoder::ColorType::Rgb)
+    let plan = JpegStrips::new(pixels.width(), pixels.height(), quality, chroma_subsampling)?;
+    jpeg_with_plan(pixels, &plan)
+}
+
+/// `pixels` coded as `plan` says (made for their size), natively in strips over the cores.
+pub fn jpeg_with_plan(pixels: &Pixels, plan: &JpegStrips) -> Result<Vec<u8>, EncodeError> {
+    let flat;
+    let rgb = if pixels.has_alpha() {
+        flat = over_white(pixels.samples());
+        flat.as_slice()
     } else {
-        encoder.encode(pixels.samples(), width, height, jpeg_encoder::ColorType::Rgb)
+        pixels.samples()
     };
-    result.map_err(|e| EncodeError::Failed(e.to_string()))?;
-    Ok(out)
+    let starts = plan.starts(strip_threads(pixels));
+    encode_strips(plan, rgb, pixels.width(), pixels.height(), &starts)
+}
+
+/// Rows `top..bottom` of `pixels` as 8-bit RGB, transparency laid over white: what a JPEG strip
+/// is coded from.
+pub fn jpeg_rows(pixels: &Pixels, top: u32, bottom: u32) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+    let (width, channels) = (pixels.width() as usize, pixels.channels() as usize);
+    let rows = pixels
+        .samples()
+        .get(top as usize * width * channels..bottom as usize * width * channels)
+        .filter(|_| top < bottom)
+        .ok_or_else(|| EncodeError::Failed(format!("rows {top}..{bottom} are not in the photo")))?;
+    Ok(if pixels.has_alpha() {
+        over_white(rows)
+    } else {
+        Zeroizing::new(rows.to_vec())
+    })
+}
+
+/// Threads for a photo's strips: natively one per core up to four for a photo of a megapixel
+/// or more (smaller ones are not worth a thread); one in wasm, where the page shares the strips
+/// out instead (`hifu.js`). The bytes are the same however many.
+fn strip_threads(pixels: &Pixels) -> usize {
+    if cfg!(target_arch = "wasm32") || u64::from(pixels.width()) * u64::from(pixels.height()) < 1_000_000 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Codes the strips starting at `starts` (RGB rows of `rgb`), each on its own thread when there
+/// are several, and joins them.
+fn encode_strips(plan: &JpegStrips, rgb: &[u8], width: u32, height: u32, starts: &[u32]) -> Result<Vec<u8>, EncodeError> {
+    let row_bytes = width as usize * 3;
+    let strip = |i: usize| -> Result<Vec<u8>, EncodeError> {
+        let top = starts.get(i).copied().unwrap_or(height);
+        let bottom = starts.get(i + 1).copied().unwrap_or(height);
+        let rows = rgb
+            .get(top as usize * row_bytes..bottom as usize * row_bytes)
+            .ok_or_else(|| EncodeError::Failed("a strip lies outside the photo".into()))?;
+        plan.encode_strip(rows, bottom - top)
+    };
+    if starts.len() <= 1 {
+        return strip(0);
+    }
+    let strips = std::thread::scope(|scope| {
+        // This thread codes the first strip while the others run.
+        let handles: Vec<_> = (1..starts.len()).map(|i| scope.spawn(move || strip(i))).collect();
+        let mut strips = vec![strip(0)];
+        for handle in handles {
+            strips.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(EncodeError::Failed("an encoding thread stopped".into()))),
+            );
+        }
+        strips.into_iter().collect::<Result<Vec<_>, _>>()
+    })?;
+    plan.join(&strips)
 }
 
 /// 8-bit RGB or RGBA PNG, default compression, adaptive filtering, no ancillary chunks.
