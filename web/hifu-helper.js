@@ -9,8 +9,10 @@ self.onmessage = async ({ data }) => {
   const { id, type } = data;
   if (type === "init") {
     try {
-      const { wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck } = data.options;
-      await hifu.init({ wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck });
+      const { wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck, warmUp } = data.options;
+      // Warmed up before it answers, so its first tiles run optimised code.
+      await hifu.init({ wasmUrl, faceModelBase, modelBase, textCheck, tattooCheck, fingerprintCheck, warmUp: false });
+      if (warmUp !== false) await hifu.warmUp();
       self.postMessage({ id, ok: hifu.hasFaceDetector() });
     } catch (error) {
       self.postMessage({ id, ok: false, error: String(error?.message ?? error) });

@@ -48,10 +48,21 @@ export interface InitOptions {
    * beyond its own (at least one, at most three). Default 0.
    */
   helpers?: number;
+  /**
+   * Once ready, put one small made-up photo through `scrub` (`warmUp`), so that the first
+   * real photo runs the browser's optimised code rather than its baseline compiler's. It runs
+   * after the promise resolves, not before. Default true.
+   */
+  warmUp?: boolean;
 }
 
 /** Loads the wasm once; later calls return the same promise. */
 export function init(options?: InitOptions): Promise<void>;
+/**
+ * One small made-up photo through `scrub`, its result dropped (see `InitOptions.warmUp`).
+ * Resolves to whether it went through every stage (face detection and a re-encode).
+ */
+export function warmUp(): Promise<boolean>;
 /**
  * Strips metadata, applies orientation, detects and redacts faces (full-face portraits come
  * back with status "excluded"). Throws a HifuError `face.weights_missing` / `face.bad_weights`

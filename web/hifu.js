@@ -36,7 +36,9 @@ let sharedQueue = Promise.resolve();
  * `fingerprintCheck: true` adds the fingerprint check (no model file).
  * `helpers: n` starts n Web Workers (`hifu-helper.js`, each its own wasm, face detector and
  * the same checks) that `scrubShared` hands part of the face detection and the checks to; the
- * page works without them.
+ * page works without them. Once ready, a small made-up photo goes through `scrub` once
+ * (`warmUp`; `warmUp: false` skips it) so that the first real photo runs the browser's
+ * optimised code.
  */
 export function init(options = {}) {
   if (options.modelBase) classifierBase = new URL(options.modelBase, globalThis.document?.baseURI ?? self.location.href);
@@ -56,6 +58,9 @@ export function init(options = {}) {
     ready.catch(() => {
       ready = null; // let a later call try again
     });
+    // After `ready`, not part of it: the page is usable at once, and a photo dropped during
+    // the warm-up only waits for it to end.
+    if (options.warmUp !== false) ready.then(() => setTimeout(warmUp, 0), () => {});
     if (options.helpers > 0 && typeof Worker === "function") {
       // The helpers load the same checks, so that one of them can run them while the tiles run.
       helpers = startHelpers(options.helpers, {
@@ -65,11 +70,49 @@ export function init(options = {}) {
         textCheck: Boolean(options.textCheck),
         tattooCheck: Boolean(options.tattooCheck),
         fingerprintCheck: Boolean(options.fingerprintCheck),
+        warmUp: options.warmUp !== false,
       });
     }
   }
   return ready;
 }
+
+/**
+ * A 480 × 360 made-up photo, turned a quarter by its EXIF orientation so that it is decoded,
+ * turned, looked at by the face detector and the checks turned on, and re-encoded: one `scrub`
+ * through every stage. A browser compiles wasm with a quick baseline compiler first and
+ * replaces a function with optimised code once it has run a while; without this the first
+ * real photo of a page ran mostly baseline code (BENCHMARKS.md, *scrub*). Nothing of it is kept;
+ * a warm-up that fails changes nothing. Resolves to whether the photo went through every stage
+ * (face detection and a re-encode).
+ */
+export async function warmUp() {
+  if (!faceDetector || typeof OffscreenCanvas !== "function") return false;
+  try {
+    const canvas = new OffscreenCanvas(480, 360);
+    const context = canvas.getContext("2d");
+    const gradient = context.createLinearGradient(0, 0, 480, 360);
+    gradient.addColorStop(0, "#e8b8a0");
+    gradient.addColorStop(1, "#7a4a3a");
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, 480, 360);
+    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 })).arrayBuffer());
+    const bytes = new Uint8Array(jpeg.length + EXIF_ORIENTATION_6.length);
+    bytes.set(jpeg.subarray(0, 2));
+    bytes.set(EXIF_ORIENTATION_6, 2);
+    bytes.set(jpeg.subarray(2), 2 + EXIF_ORIENTATION_6.length);
+    const { report } = faceDetector.scrub(bytes);
+    return report.orientation_applied === 6 && report.output_kind === "re_encoded";
+  } catch {
+    return false; // nothing to undo
+  }
+}
+
+/** An APP1 segment holding EXIF with one tag, Orientation = 6 (big-endian TIFF, one IFD entry). */
+const EXIF_ORIENTATION_6 = new Uint8Array([
+  0xff, 0xe1, 0x00, 0x22, 0x45, 0x78, 0x69, 0x66, 0x00, 0x00, 0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08,
+  0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+]);
 
 /** A helper that has not answered for this long is given up (its tiles run here). */
 const HELPER_MS = 30_000;
