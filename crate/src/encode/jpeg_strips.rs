@@ -140,10 +140,18 @@ impl JpegStrips {
                 out.extend_from_slice(head);
                 set_frame_height(&mut out, self.height)?;
                 for (i, strip) in strips.iter().enumerate() {
+                    let (own_head, data) = split_scan(strip)?;
+                    // Every strip must be coded alike (tables, sampling, restart interval, width):
+                    // its headers are the first's but for the frame's height.
+                    let mut own = own_head.to_vec();
+                    set_frame_height(&mut own, self.height)?;
+                    if own.len() != head.len() || out.get(..own.len()) != Some(own.as_slice()) {
+                        return Err(EncodeError::Failed(format!("strip {i} was not coded like the first")));
+                    }
                     if i > 0 {
                         out.extend_from_slice(&[0xFF, 0xD7]);
                     }
-                    out.extend_from_slice(split_scan(strip)?.1);
+                    out.extend_from_slice(data);
                 }
                 out.extend_from_slice(&[0xFF, 0xD9]);
                 Ok(out)
@@ -262,6 +270,16 @@ mod tests {
         assert!(plan.join(&[]).is_err());
         assert!(plan.join(&[vec![0xFF, 0xD8], vec![1, 2, 3]]).is_err());
         assert!(plan.join(&[vec![0xFF, 0xD8, 0xFF, 0xDA, 0, 200, 0xFF, 0xD9], vec![]]).is_err());
+        // A strip coded at another quality (another helper's settings) is refused.
+        let rgb = pattern(64, 300);
+        let starts = plan.starts(2);
+        assert_eq!(starts, vec![0, 128]);
+        let top = plan.encode_strip(rows(&rgb, 64, 0, 128), 128).unwrap();
+        let other = JpegStrips::new(64, 300, 80, Some((2, 2))).unwrap();
+        let bottom = other.encode_strip(rows(&rgb, 64, 128, 300), 172).unwrap();
+        assert!(plan.join(&[top.clone(), bottom]).is_err());
+        let bottom = plan.encode_strip(rows(&rgb, 64, 128, 300), 172).unwrap();
+        assert!(plan.join(&[top, bottom]).is_ok());
         assert!(JpegStrips::new(70_000, 10, 92, None).is_err());
         assert!(JpegStrips::new(10, 10, 0, None).is_err());
     }
