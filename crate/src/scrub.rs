@@ -391,7 +391,7 @@ fn done(image: Vec<u8>, format: Format, kind: OutputKind, mut report: Report) ->
 }
 
 /// A scrub's final pixels and report, waiting for their JPEG: coded here ([`Self::encode`]),
-/// or in strips, some of them elsewhere ([`Self::strip_rgb`], [`Self::join`]): the bytes are
+/// or in strips, some of them elsewhere ([`Self::strip_rgb`], [`Self::done_with`]): the bytes are
 /// the same either way (see [`encode::JpegStrips`]). The pixels are wiped when it is dropped.
 pub struct JpegOutput {
     pixels: Pixels,
@@ -412,9 +412,15 @@ impl JpegOutput {
         self.pixels.height()
     }
 
-    /// The RGB rows `top..bottom` as a strip is coded from them (transparency over white).
+    /// A copy of the RGB rows `top..bottom` as a strip is coded from them (transparency over
+    /// white), for another worker.
     pub fn strip_rgb(&self, top: u32, bottom: u32) -> Result<Zeroizing<Vec<u8>>, Error> {
         encode::jpeg_rows(&self.pixels, top, bottom).map_err(Error::from)
+    }
+
+    /// Codes the strip of rows `top..bottom` here (one of [`Self::plan`]'s).
+    pub fn encode_strip(&self, top: u32, bottom: u32) -> Result<Vec<u8>, Error> {
+        encode::jpeg_strip(&self.pixels, &self.plan, top, bottom).map_err(Error::from)
     }
 
     /// Codes the whole JPEG here (natively in strips over the cores).

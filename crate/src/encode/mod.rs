@@ -60,54 +60,11 @@ pub fn jpeg_with_chroma(pixels: &Pixels, quality: u8, chroma_subsampling: Option
 
 /// `pixels` coded as `plan` says (made for their size), natively in strips over the cores.
 pub fn jpeg_with_plan(pixels: &Pixels, plan: &JpegStrips) -> Result<Vec<u8>, EncodeError> {
-    let flat;
-    let rgb = if pixels.has_alpha() {
-        flat = over_white(pixels.samples());
-        flat.as_slice()
-    } else {
-        pixels.samples()
-    };
     let starts = plan.starts(strip_threads(pixels));
-    encode_strips(plan, rgb, pixels.width(), pixels.height(), &starts)
-}
-
-/// Rows `top..bottom` of `pixels` as 8-bit RGB, transparency laid over white: what a JPEG strip
-/// is coded from.
-pub fn jpeg_rows(pixels: &Pixels, top: u32, bottom: u32) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
-    let (width, channels) = (pixels.width() as usize, pixels.channels() as usize);
-    let rows = pixels
-        .samples()
-        .get(top as usize * width * channels..bottom as usize * width * channels)
-        .filter(|_| top < bottom)
-        .ok_or_else(|| EncodeError::Failed(format!("rows {top}..{bottom} are not in the photo")))?;
-    Ok(if pixels.has_alpha() {
-        over_white(rows)
-    } else {
-        Zeroizing::new(rows.to_vec())
-    })
-}
-
-/// Threads for a photo's strips: natively one per core up to four for a photo of a megapixel
-/// or more (smaller ones are not worth a thread); one in wasm, where the page shares the strips
-/// out instead (`hifu.js`). The bytes are the same however many.
-fn strip_threads(pixels: &Pixels) -> usize {
-    if cfg!(target_arch = "wasm32") || u64::from(pixels.width()) * u64::from(pixels.height()) < 1_000_000 {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-}
-
-/// Codes the strips starting at `starts` (RGB rows of `rgb`), each on its own thread when there
-/// are several, and joins them.
-fn encode_strips(plan: &JpegStrips, rgb: &[u8], width: u32, height: u32, starts: &[u32]) -> Result<Vec<u8>, EncodeError> {
-    let row_bytes = width as usize * 3;
     let strip = |i: usize| -> Result<Vec<u8>, EncodeError> {
-        let top = starts.get(i).copied().unwrap_or(height);
-        let bottom = starts.get(i + 1).copied().unwrap_or(height);
-        let rows = rgb
-            .get(top as usize * row_bytes..bottom as usize * row_bytes)
-            .ok_or_else(|| EncodeError::Failed("a strip lies outside the photo".into()))?;
-        plan.encode_strip(rows, bottom - top)
+        let top = starts.get(i).copied().unwrap_or(pixels.height());
+        let bottom = starts.get(i + 1).copied().unwrap_or(pixels.height());
+        jpeg_strip(pixels, plan, top, bottom)
     };
     if starts.len() <= 1 {
         return strip(0);
@@ -126,6 +83,47 @@ fn encode_strips(plan: &JpegStrips, rgb: &[u8], width: u32, height: u32, starts:
         strips.into_iter().collect::<Result<Vec<_>, _>>()
     })?;
     plan.join(&strips)
+}
+
+/// Rows `top..bottom` of `pixels` (one of `plan`'s strips) coded as `plan` says: RGB read in
+/// place, RGBA laid over white first.
+pub fn jpeg_strip(pixels: &Pixels, plan: &JpegStrips, top: u32, bottom: u32) -> Result<Vec<u8>, EncodeError> {
+    if pixels.has_alpha() {
+        plan.encode_strip(&jpeg_rows(pixels, top, bottom)?, bottom - top)
+    } else {
+        plan.encode_strip(rows(pixels, top, bottom)?, bottom - top)
+    }
+}
+
+/// Rows `top..bottom` of `pixels` as 8-bit RGB, transparency laid over white: what a JPEG strip
+/// is coded from, as a copy to hand to another worker.
+pub fn jpeg_rows(pixels: &Pixels, top: u32, bottom: u32) -> Result<Zeroizing<Vec<u8>>, EncodeError> {
+    let rows = rows(pixels, top, bottom)?;
+    Ok(if pixels.has_alpha() {
+        over_white(rows)
+    } else {
+        Zeroizing::new(rows.to_vec())
+    })
+}
+
+/// The samples of rows `top..bottom` (non-empty).
+fn rows(pixels: &Pixels, top: u32, bottom: u32) -> Result<&[u8], EncodeError> {
+    let row = pixels.width() as usize * pixels.channels() as usize;
+    pixels
+        .samples()
+        .get(top as usize * row..bottom as usize * row)
+        .filter(|_| top < bottom)
+        .ok_or_else(|| EncodeError::Failed(format!("rows {top}..{bottom} are not in the photo")))
+}
+
+/// Threads for a photo's strips: natively one per core up to four for a photo of a megapixel
+/// or more (smaller ones are not worth a thread); one in wasm, where the page shares the strips
+/// out instead (`hifu.js`). The bytes are the same however many.
+fn strip_threads(pixels: &Pixels) -> usize {
+    if cfg!(target_arch = "wasm32") || u64::from(pixels.width()) * u64::from(pixels.height()) < 1_000_000 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// 8-bit RGB or RGBA PNG, default compression, adaptive filtering, no ancillary chunks.

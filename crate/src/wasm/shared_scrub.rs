@@ -159,23 +159,21 @@ fn unflat(values: &[f32]) -> Result<Vec<Face>, JsValue> {
 fn code_strip(jpeg: &JpegOutput, starts: &[u32], i: usize) -> Result<Vec<u8>, JsValue> {
     let top = starts.get(i).copied().ok_or_else(no_session)?;
     let bottom = starts.get(i + 1).copied().unwrap_or(jpeg.height());
-    let rgb = jpeg.strip_rgb(top, bottom).map_err(|e| hifu_error(e.code(), &e.to_string()))?;
-    jpeg.plan().encode_strip(&rgb, bottom - top).map_err(|e| hifu_error(e.code(), &e.to_string()))
+    jpeg.encode_strip(top, bottom).map_err(|e| hifu_error(e.code(), &e.to_string()))
 }
 
 impl FaceDetector {
-    /// Ends the scrub begun at its final pixels (see `finishScrub`): a scrub in strips is
-    /// joined here, coding any strip no helper sent (`strip`: the last one's JPEG, if any).
-    fn finish_to_pixels(&mut self, marks: Option<JsValue>) -> Result<Finishing, JsValue> {
-        self.finish_to_pixels_with(marks, None)
-    }
-
-    fn finish_to_pixels_with(&mut self, marks: Option<JsValue>, strip: Option<Vec<u8>>) -> Result<Finishing, JsValue> {
-        let Session {
-            input,
-            options,
-            state,
-        } = self.session.take().ok_or_else(no_session)?;
+    /// Ends the scrub begun (`state`, read from `input` with `options`) at its final pixels
+    /// (see `finishScrub`): a scrub in strips is joined here, coding any strip no helper sent
+    /// (`strip`: the last one's JPEG, if any).
+    fn finish_state(
+        &mut self,
+        input: &[u8],
+        options: &JsScrubOptions,
+        state: State,
+        marks: Option<JsValue>,
+        strip: Option<Vec<u8>>,
+    ) -> Result<Finishing, JsValue> {
         let coded = |e: crate::Error| hifu_error(e.code(), &e.to_string());
         match state {
             State::Done(scrubbed) => Ok(Finishing::Done(scrubbed)),
@@ -185,12 +183,9 @@ impl FaceDetector {
                         *last = Some(strip);
                     }
                 }
-                for i in 0..strips.len() {
-                    if strips.get(i).is_some_and(Option::is_none) {
-                        let bytes = code_strip(&jpeg, &starts, i)?;
-                        if let Some(slot) = strips.get_mut(i) {
-                            *slot = Some(bytes);
-                        }
+                for (i, slot) in strips.iter_mut().enumerate() {
+                    if slot.is_none() {
+                        *slot = Some(code_strip(&jpeg, &starts, i)?);
                     }
                 }
                 let strips: Vec<Vec<u8>> = strips.into_iter().flatten().collect();
@@ -226,9 +221,9 @@ impl FaceDetector {
                     Some(marks) => {
                         let mut looked = Looked(Some(marks.into_outcome()));
                         let mut chain = crate::Chain::new(&mut self.step).check(&mut looked);
-                        crate::scrub::finish_pixels(&input, decoded, &options.core(), &mut chain)
+                        crate::scrub::finish_pixels(input, decoded, &options.core(), &mut chain)
                     }
-                    None => crate::scrub::finish_pixels(&input, decoded, &options.core(), &mut self.chain()),
+                    None => crate::scrub::finish_pixels(input, decoded, &options.core(), &mut self.chain()),
                 }
                 .map_err(coded)
             }
@@ -364,7 +359,8 @@ impl FaceDetector {
         #[wasm_bindgen(unchecked_optional_param_type = "CheckMarks")] marks: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array")] strip: Option<Vec<u8>>,
     ) -> Result<JsValue, JsValue> {
-        let scrubbed = match self.finish_to_pixels_with(marks, strip)? {
+        let Session { input, options, state } = self.session.take().ok_or_else(no_session)?;
+        let scrubbed = match self.finish_state(&input, &options, state, marks, strip)? {
             Finishing::Done(scrubbed) => scrubbed,
             Finishing::Jpeg(jpeg) => jpeg.encode().map_err(|e| hifu_error(e.code(), &e.to_string()))?,
         };
@@ -381,9 +377,8 @@ impl FaceDetector {
         &mut self,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckMarks")] marks: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let input = self.session.as_ref().map(|s| s.input.clone()).ok_or_else(no_session)?;
-        let options = self.session.as_ref().map(|s| s.options.clone()).ok_or_else(no_session)?;
-        let finishing = self.finish_to_pixels(marks)?;
+        let Session { input, options, state } = self.session.take().ok_or_else(no_session)?;
+        let finishing = self.finish_state(&input, &options, state, marks, None)?;
         let jpeg = match finishing {
             Finishing::Jpeg(jpeg) if u64::from(jpeg.width()) * u64::from(jpeg.height()) >= SHARED_ENCODE_PIXELS => jpeg,
             other => {
