@@ -66,19 +66,22 @@ fn a_scrub_whose_passes_ran_elsewhere_writes_the_same_photo_and_report() {
     };
     let plan = step.plan(decoded.pixels()).unwrap().unwrap();
     let detector = step.detector().unwrap();
+    // The jobs read the decoded pixels in place (an RGB photo is not copied for them).
+    let photo = plan.photo(decoded.pixels()).unwrap();
+    assert_eq!(photo.as_raw().as_ptr(), decoded.pixels().samples().as_ptr());
     // In reverse order, as workers may answer: the merge puts them back in job order.
     let mut found: Vec<(usize, TileFound)> = plan
         .jobs
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, job)| (i, detector.run_job(&plan.photo, &plan.pyramid, job).unwrap()))
+        .map(|(i, job)| (i, detector.run_job(&photo, &plan.pyramid, job).unwrap()))
         .collect();
     found.sort_by_key(|(i, _)| *i);
     let scan = detector.merge(
         found.into_iter().map(|(_, f)| f).collect(),
-        plan.photo.width(),
-        plan.photo.height(),
+        photo.width(),
+        photo.height(),
     );
     drop(plan);
     step.use_scan(scan);

@@ -12,7 +12,8 @@
 //!   the next coarser scale).
 
 use candle_core::Tensor;
-use image::RgbImage;
+use std::ops::Deref;
+
 
 use super::boxes::{decode_level, nms, Face, LevelMaps};
 use super::centerface::CenterFace;
@@ -21,6 +22,7 @@ use super::input::{bgr_tensor_window, Window};
 use super::judge::Judge;
 use super::pyramid::{Pyramid, TileFound, TileJob};
 use super::yunet::YuNet;
+use super::Photo;
 use super::FaceError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,9 @@ pub struct Detector {
     config: DetectorConfig,
     judge: Option<Judge>,
     face_part: Option<FacePartProbe>,
+    /// The native threads the tiles run on, started with the first photo that needs them and
+    /// kept for the next (a batch of photos starts them once).
+    pool: std::sync::OnceLock<Option<rayon::ThreadPool>>,
 }
 
 /// What one look at a photo found.
@@ -101,6 +106,7 @@ impl Detector {
             config,
             judge: None,
             face_part: None,
+            pool: std::sync::OnceLock::new(),
         }
     }
 
@@ -117,6 +123,7 @@ impl Detector {
     /// Spreads the tiles over `threads` native threads (0: every core; see [`Self::run_jobs`]).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.config.threads = threads;
+        self.pool = std::sync::OnceLock::new();
         self
     }
 
@@ -165,19 +172,19 @@ impl Detector {
     }
 
     /// All faces in an RGB photo, in its pixel coordinates, best first.
-    pub fn detect(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
+    pub fn detect<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>) -> Result<Vec<Face>, FaceError> {
         Ok(self.look(photo)?.faces)
     }
 
     /// The faces, and whether the photo shows part of a face at all.
-    pub fn look(&self, photo: &RgbImage) -> Result<Detection, FaceError> {
+    pub fn look<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>) -> Result<Detection, FaceError> {
         let scan = self.scan(photo)?;
         self.conclude(photo, scan)
     }
 
     /// The rest of [`Self::look`] once YuNet's pass is done (here or, job by job, elsewhere:
     /// see [`Self::plan`]): the face-part probe and CenterFace's second look.
-    pub fn conclude(&self, photo: &RgbImage, scan: Scan) -> Result<Detection, FaceError> {
+    pub fn conclude<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>, scan: Scan) -> Result<Detection, FaceError> {
         let face_part = match &self.face_part {
             Some(p) if !scan.features.is_empty() => Some(p.probability(&scan.features)?),
             _ => None,
@@ -193,23 +200,23 @@ impl Detector {
 
     /// YuNet's boxes over the whole pyramid, merged and clipped to the photo, before any
     /// second look.
-    pub fn candidates(&self, photo: &RgbImage) -> Result<Vec<Face>, FaceError> {
+    pub fn candidates<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>) -> Result<Vec<Face>, FaceError> {
         Ok(self.scan(photo)?.faces)
     }
 
     /// [`Self::candidates`] with the face-part features of the coarsest level (empty for an
     /// empty photo).
-    pub fn scan(&self, photo: &RgbImage) -> Result<Scan, FaceError> {
+    pub fn scan<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>) -> Result<Scan, FaceError> {
         self.scan_levels(photo, false)
     }
 
     /// The face-part features alone, as [`Self::scan`] pools them: the same chain of shrunk
     /// levels, YuNet run on the coarsest only (for fitting the probe on thousands of photos).
-    pub fn face_part_features(&self, photo: &RgbImage) -> Result<Vec<f32>, FaceError> {
+    pub fn face_part_features<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>) -> Result<Vec<f32>, FaceError> {
         Ok(self.scan_levels(photo, true)?.features)
     }
 
-    fn scan_levels(&self, photo: &RgbImage, coarsest_only: bool) -> Result<Scan, FaceError> {
+    fn scan_levels<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>, coarsest_only: bool) -> Result<Scan, FaceError> {
         let (pyramid, jobs) = self.plan(photo, coarsest_only);
         let found = self.run_jobs(photo, &pyramid, &jobs)?;
         Ok(self.merge(found, photo.width(), photo.height()))
@@ -218,7 +225,7 @@ impl Detector {
     /// The pyramid of `photo` and the YuNet passes over it (see [`Pyramid`]): run each with
     /// [`Self::run_job`] (or [`Self::detect_tile`] elsewhere) and hand the results, in job
     /// order, to [`Self::merge`].
-    pub fn plan(&self, photo: &RgbImage, coarsest_only: bool) -> (Pyramid, Vec<TileJob>) {
+    pub fn plan<C: Deref<Target = [u8]> + Sync>(&self, photo: &Photo<C>, coarsest_only: bool) -> (Pyramid, Vec<TileJob>) {
         let (w, h) = (photo.width() as usize, photo.height() as usize);
         if w == 0 || h == 0 {
             return (Pyramid::build(photo, &[], 1, 0, false).0, Vec::new());
@@ -235,9 +242,9 @@ impl Detector {
     }
 
     /// One job of [`Self::plan`], its boxes in the photo's pixels.
-    pub fn run_job(
+    pub fn run_job<C: Deref<Target = [u8]> + Sync>(
         &self,
-        photo: &RgbImage,
+        photo: &Photo<C>,
         pyramid: &Pyramid,
         job: &TileJob,
     ) -> Result<TileFound, FaceError> {
@@ -253,51 +260,36 @@ impl Detector {
 
     /// Every job, in order: natively spread over `config.threads` threads, one after another
     /// in wasm (where parallelism is the page's Web Workers: see `hifu.js`).
-    pub fn run_jobs(
+    pub fn run_jobs<C: Deref<Target = [u8]> + Sync>(
         &self,
-        photo: &RgbImage,
+        photo: &Photo<C>,
         pyramid: &Pyramid,
         jobs: &[TileJob],
     ) -> Result<Vec<TileFound>, FaceError> {
         let threads = self.threads().min(jobs.len());
-        if threads <= 1 {
-            return jobs
-                .iter()
-                .map(|job| self.run_job(photo, pyramid, job))
-                .collect();
-        }
-        // Each thread takes the next job not yet taken; results are put back in job order.
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let worker = || {
-            let mut done = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                done.push((i, self.run_job(photo, pyramid, job)));
-            }
-            done
+        let one_by_one = || -> Result<Vec<TileFound>, FaceError> {
+            jobs.iter().map(|job| self.run_job(photo, pyramid, job)).collect()
         };
-        let mut results: Vec<Option<Result<TileFound, FaceError>>> = vec![None; jobs.len()];
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
-            for handle in handles {
-                match handle.join() {
-                    Ok(done) => {
-                        for (i, r) in done {
-                            if let Some(slot) = results.get_mut(i) {
-                                *slot = Some(r);
-                            }
-                        }
-                    }
-                    Err(_) => return Err(FaceError::Inference("a detection thread stopped".into())),
-                }
-            }
-            Ok(())
-        })?;
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(FaceError::Inference("a tile job did not run".into()))))
-            .collect()
+        if threads <= 1 {
+            return one_by_one();
+        }
+        // A rayon pool rather than plain threads: candle splits each matrix product over rayon
+        // as well, and inside the pool those splits run on the pool's own threads. Beside
+        // plain tile threads each product started its own, twice as many as cores.
+        use rayon::prelude::*;
+        let pool = self.pool.get_or_init(|| {
+            rayon::ThreadPoolBuilder::new().num_threads(self.threads()).build().ok()
+        });
+        match pool {
+            Some(pool) => pool.install(|| {
+                jobs.par_iter()
+                    .with_max_len(1)
+                    .map(|job| self.run_job(photo, pyramid, job))
+                    .collect()
+            }),
+            // No threads to be had: the same jobs on this one.
+            None => one_by_one(),
+        }
     }
 
     /// How many threads [`Self::run_jobs`] uses: `config.threads`, or every core when 0.

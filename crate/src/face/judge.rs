@@ -20,6 +20,8 @@
 //!   `small_threshold` (on a skin photo, CenterFace gives such boxes a little but not much).
 
 use candle_core::Result;
+use std::ops::Deref;
+
 use image::{imageops, Rgb, RgbImage};
 use zeroize::Zeroize;
 
@@ -27,6 +29,7 @@ use super::boxes::{iou, Face};
 use super::centerface::{decode, CenterFace};
 use super::input::rgb_tensor;
 use super::resample::resize_region_rgb;
+use super::Photo;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JudgeConfig {
@@ -111,7 +114,7 @@ impl Judge {
 
     /// CenterFace's own face where `face` is, in the photo's coordinates (box, score and
     /// landmarks), or `None` when it sees none there.
-    pub fn look(&self, photo: &RgbImage, face: &Face) -> Result<Option<Face>> {
+    pub fn look<C: Deref<Target = [u8]>>(&self, photo: &Photo<C>, face: &Face) -> Result<Option<Face>> {
         let [x0, y0, x1, y1] = face.bbox;
         let long = (x1 - x0).max(y1 - y0);
         if !(long.is_finite() && long > 0.0) {
@@ -134,7 +137,7 @@ impl Judge {
     }
 
     /// The candidates CenterFace confirms.
-    pub fn filter(&self, photo: &RgbImage, faces: Vec<Face>) -> Result<Vec<Face>> {
+    pub fn filter<C: Deref<Target = [u8]>>(&self, photo: &Photo<C>, faces: Vec<Face>) -> Result<Vec<Face>> {
         let seen = faces
             .iter()
             .map(|f| self.look(photo, f))
@@ -160,7 +163,7 @@ impl Judge {
 /// where it leaves the photo (so a face at the border keeps its place). Only the part inside
 /// the photo is read, straight from the photo: a box on a 24-megapixel photo never becomes a
 /// full-resolution copy.
-fn square_view(photo: &RgbImage, left: f32, top: f32, span: f32, side: u32) -> RgbImage {
+fn square_view<C: Deref<Target = [u8]>>(photo: &Photo<C>, left: f32, top: f32, span: f32, side: u32) -> RgbImage {
     let mut out = RgbImage::from_pixel(side, side, Rgb([0, 0, 0]));
     let k = side as f32 / span.max(f32::MIN_POSITIVE);
     let (w, h) = (photo.width() as f32, photo.height() as f32);

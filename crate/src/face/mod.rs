@@ -15,6 +15,10 @@ pub mod step;
 pub mod yunet;
 
 pub use boxes::Face;
+
+/// The RGB photo the detector reads: an owned `image::RgbImage`, or a view of pixels held
+/// elsewhere (`Photo<&[u8]>`), so a scrub's decoded pixels are read in place, not copied.
+pub type Photo<C> = image::ImageBuffer<image::Rgb<u8>, C>;
 pub use detect::{Detection, Detector, DetectorConfig, FaceWeights, Scan};
 pub use pyramid::{Pyramid, TileFound, TileJob};
 pub use step::{FaceOptions, FacePlan, FaceStep};

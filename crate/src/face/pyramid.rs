@@ -7,12 +7,15 @@
 //! ([`Pyramid::to_photo`] maps them). Merging the results in job order gives the same faces
 //! whichever way the jobs ran.
 
+use std::ops::Deref;
+
 use image::RgbImage;
 use zeroize::Zeroize;
 
 use super::boxes::Face;
 use super::input::Window;
 use super::resample::resize_rgb;
+use super::Photo;
 
 /// One YuNet pass: a window of one level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +62,8 @@ impl Pyramid {
     /// from the previous one rather than from the photo: shrinking a 12-megapixel photo four
     /// times was a third of the time) and lists the tiles of at most `tile` pixels overlapping
     /// by `overlap` ([`tiles`]). With `coarsest_only`, only the coarsest level's job is listed.
-    pub fn build(
-        photo: &RgbImage,
+    pub fn build<C: Deref<Target = [u8]>>(
+        photo: &Photo<C>,
         scales: &[f32],
         tile: usize,
         overlap: usize,
@@ -76,11 +79,12 @@ impl Pyramid {
             let image = if (sw as usize, sh as usize) == (w, h) {
                 None
             } else {
-                let source = match levels.iter().rev().find(|l| l.source) {
-                    Some(Level { image: Some(p), .. }) if p.width() >= sw && p.height() >= sh => p,
-                    _ => photo,
-                };
-                Some(resize_rgb(source, sw, sh))
+                Some(match levels.iter().rev().find(|l| l.source) {
+                    Some(Level { image: Some(p), .. }) if p.width() >= sw && p.height() >= sh => {
+                        resize_rgb(p, sw, sh)
+                    }
+                    _ => resize_rgb(photo, sw, sh),
+                })
             };
             let level_tiles = tiles(sw as usize, sh as usize, tile, overlap);
             // The coarsest level is one tile (its long side is below the tile size).
@@ -110,15 +114,18 @@ impl Pyramid {
     }
 
     /// The pixels `job` reads: the level's image (or the photo at scale 1) and its size.
-    pub fn view<'a>(&'a self, photo: &'a RgbImage, job: &TileJob) -> Option<(&'a [u8], (usize, usize))> {
+    pub fn view<'a, C: Deref<Target = [u8]>>(&'a self, photo: &'a Photo<C>, job: &TileJob) -> Option<(&'a [u8], (usize, usize))> {
         let level = self.levels.get(job.level)?;
-        let image = level.image.as_ref().unwrap_or(photo);
-        Some((image.as_raw(), (level.width, level.height)))
+        let rgb: &[u8] = match &level.image {
+            Some(image) => image.as_raw(),
+            None => photo.as_raw(),
+        };
+        Some((rgb, (level.width, level.height)))
     }
 
     /// A copy of the tile's RGB pixels (`window.width × window.height`), for a job that runs
     /// elsewhere. The caller wipes it when done.
-    pub fn tile_rgb(&self, photo: &RgbImage, job: &TileJob) -> Option<Vec<u8>> {
+    pub fn tile_rgb<C: Deref<Target = [u8]>>(&self, photo: &Photo<C>, job: &TileJob) -> Option<Vec<u8>> {
         let (rgb, (width, height)) = self.view(photo, job)?;
         let Window { x, y, width: tw, height: th } = job.window;
         if tw == 0 || th == 0 || x + tw > width || y + th > height || rgb.len() < width * height * 3 {

@@ -7,13 +7,17 @@
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use std::ops::Deref;
+
 use image::{imageops, RgbImage};
+
+use super::Photo;
 use zeroize::Zeroize;
 
 use crate::decode::Pixels;
 
 /// `photo` resampled to `width × height` (both at least 1).
-pub fn resize_rgb(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
+pub fn resize_rgb<C: Deref<Target = [u8]>>(photo: &Photo<C>, width: u32, height: u32) -> RgbImage {
     let (width, height) = (width.max(1), height.max(1));
     simd_resize(photo, width, height)
         .unwrap_or_else(|| imageops::resize(photo, width, height, imageops::FilterType::Triangle))
@@ -53,17 +57,20 @@ fn simd_resize_pixels(pixels: &Pixels, width: u32, height: u32) -> Option<RgbIma
 
 /// The `[left, top, width, height]` region of `photo` (fractional, inside the photo)
 /// resampled to `width × height`, without copying the region first.
-pub fn resize_region_rgb(photo: &RgbImage, region: [f64; 4], width: u32, height: u32) -> RgbImage {
+pub fn resize_region_rgb<C: Deref<Target = [u8]>>(photo: &Photo<C>, region: [f64; 4], width: u32, height: u32) -> RgbImage {
     let (width, height) = (width.max(1), height.max(1));
     simd_resize_region(photo, region, width, height).unwrap_or_else(|| {
         let [x, y, w, h] = region.map(|v| v.max(0.0).round() as u32);
-        let view = imageops::crop_imm(photo, x, y, w.max(1), h.max(1)).to_image();
+        let black = image::Rgb([0, 0, 0]);
+        let view = RgbImage::from_fn(w.max(1), h.max(1), |cx, cy| {
+            photo.get_pixel_checked(x + cx, y + cy).copied().unwrap_or(black)
+        });
         imageops::resize(&view, width, height, imageops::FilterType::Triangle)
     })
 }
 
-fn simd_resize_region(photo: &RgbImage, region: [f64; 4], width: u32, height: u32) -> Option<RgbImage> {
-    let source = ImageRef::new(photo.width(), photo.height(), photo.as_raw(), PixelType::U8x3).ok()?;
+fn simd_resize_region<C: Deref<Target = [u8]>>(photo: &Photo<C>, region: [f64; 4], width: u32, height: u32) -> Option<RgbImage> {
+    let source = ImageRef::new(photo.width(), photo.height(), &photo.as_raw()[..], PixelType::U8x3).ok()?;
     let mut target = Image::new(width, height, PixelType::U8x3);
     let [x, y, w, h] = region;
     let options = ResizeOptions::new()
@@ -73,11 +80,11 @@ fn simd_resize_region(photo: &RgbImage, region: [f64; 4], width: u32, height: u3
     RgbImage::from_raw(width, height, target.into_vec())
 }
 
-fn simd_resize(photo: &RgbImage, width: u32, height: u32) -> Option<RgbImage> {
+fn simd_resize<C: Deref<Target = [u8]>>(photo: &Photo<C>, width: u32, height: u32) -> Option<RgbImage> {
     let source = ImageRef::new(
         photo.width(),
         photo.height(),
-        photo.as_raw(),
+        &photo.as_raw()[..],
         PixelType::U8x3,
     )
     .ok()?;

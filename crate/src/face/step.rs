@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
 use super::gate::{eye_band, eyes_in_frame, kind, FaceKind, GateConfig};
-use super::{Detection, Detector, Face, FaceError, FaceWeights, Pyramid, Scan, TileJob};
+use super::{Detection, Detector, Face, FaceError, FaceWeights, Photo, Pyramid, Scan, TileJob};
 use crate::decode::Pixels;
 use crate::redact::{redact, Canvas, RedactMode, MIN_MARGIN};
 use crate::report::{FaceEntry, Gate, GateReason, Redacted, ReviewFlag};
@@ -64,16 +64,28 @@ pub struct FaceStep {
 }
 
 /// The photo's YuNet passes, to be run elsewhere (threads, Web Workers) before the step:
-/// see [`FaceStep::plan`]. The RGB copy and the pyramid are wiped when this is dropped.
+/// see [`FaceStep::plan`]. The jobs read the pixels the plan was made from ([`Self::photo`]);
+/// the pyramid, and the RGB copy of pixels with alpha, are wiped when this is dropped.
 pub struct FacePlan {
-    pub photo: image::RgbImage,
+    /// An RGB copy of the photo when its pixels carry alpha; `None` when they are RGB and are
+    /// read in place.
+    copy: Option<image::RgbImage>,
     pub pyramid: Pyramid,
     pub jobs: Vec<TileJob>,
 }
 
+impl FacePlan {
+    /// The photo the jobs read: `pixels`, the very pixels [`FaceStep::plan`] was given.
+    pub fn photo<'a>(&'a self, pixels: &'a Pixels) -> Result<Photo<&'a [u8]>, FaceError> {
+        photo(pixels, self.copy.as_ref())
+    }
+}
+
 impl Drop for FacePlan {
     fn drop(&mut self) {
-        std::mem::take(&mut self.photo).into_raw().zeroize();
+        if let Some(copy) = self.copy.take() {
+            copy.into_raw().zeroize();
+        }
     }
 }
 
@@ -133,14 +145,14 @@ impl FaceStep {
     /// [`Self::look`] with YuNet's pass already done (`scan`), or done here when `None`.
     fn look_with(&self, pixels: &Pixels, scan: Option<Scan>) -> Result<Detection, FaceError> {
         let detector = self.detector.as_ref().map_err(FaceError::clone)?;
-        let image = rgb_copy(pixels);
-        let result = image.as_ref().map_err(FaceError::clone).and_then(|img| match scan {
-            Some(scan) => detector.conclude(img, scan),
-            None => detector.look(img),
+        let copy = rgb_copy(pixels)?;
+        let result = photo(pixels, copy.as_ref()).and_then(|img| match scan {
+            Some(scan) => detector.conclude(&img, scan),
+            None => detector.look(&img),
         });
         // The copy holds the patient's photo: wipe it.
-        if let Ok(img) = image {
-            img.into_raw().zeroize();
+        if let Some(copy) = copy {
+            copy.into_raw().zeroize();
         }
         result
     }
@@ -154,10 +166,10 @@ impl FaceStep {
             return Ok(None);
         }
         let detector = self.detector.as_ref().map_err(FaceError::clone)?;
-        let photo = rgb_copy(pixels)?;
-        let (pyramid, jobs) = detector.plan(&photo, false);
+        let copy = rgb_copy(pixels)?;
+        let (pyramid, jobs) = detector.plan(&photo(pixels, copy.as_ref())?, false);
         Ok(Some(FacePlan {
-            photo,
+            copy,
             pyramid,
             jobs,
         }))
@@ -174,17 +186,34 @@ impl FaceStep {
     }
 }
 
-/// An RGB copy of `pixels` (alpha dropped) for the detector; the caller wipes it.
-fn rgb_copy(pixels: &Pixels) -> Result<image::RgbImage, FaceError> {
-    let rgb: Vec<u8> = match pixels.channels() {
-        3 => pixels.samples().to_vec(),
-        _ => pixels
-            .samples()
-            .chunks_exact(4)
-            .flat_map(|p| p.iter().take(3).copied())
-            .collect(),
-    };
+/// For pixels with alpha, an RGB copy (alpha dropped) for the detector, which the caller
+/// wipes; `None` for RGB pixels, which the detector reads in place (a 12-megapixel photo's
+/// copy was 36 MB written and wiped, twice per photo in the page).
+fn rgb_copy(pixels: &Pixels) -> Result<Option<image::RgbImage>, FaceError> {
+    if pixels.channels() == 3 {
+        return Ok(None);
+    }
+    let rgb: Vec<u8> = pixels
+        .samples()
+        .chunks_exact(usize::from(pixels.channels()).max(1))
+        .flat_map(|p| p.iter().take(3).copied())
+        .collect();
     image::RgbImage::from_raw(pixels.width(), pixels.height(), rgb)
+        .map(Some)
+        .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()))
+}
+
+/// The photo as the detector reads it: `copy` (from [`rgb_copy`]) when there is one,
+/// otherwise `pixels` themselves, which must then be RGB.
+fn photo<'a>(pixels: &'a Pixels, copy: Option<&'a image::RgbImage>) -> Result<Photo<&'a [u8]>, FaceError> {
+    let samples: &[u8] = match copy {
+        Some(copy) => copy.as_raw(),
+        None if pixels.channels() == 3 => pixels.samples(),
+        None => return Err(FaceError::Inference("pixels with alpha need their RGB copy".into())),
+    };
+    let fits = samples.len() == pixels.width() as usize * pixels.height() as usize * 3;
+    fits.then(|| Photo::from_raw(pixels.width(), pixels.height(), samples))
+        .flatten()
         .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()))
 }
 

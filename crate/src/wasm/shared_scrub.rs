@@ -213,7 +213,8 @@ impl FaceDetector {
                         hifu_error("session.job", "Not every tile job of this scrub has run (a bug in the calling page).")
                     })?;
                     let detector = self.step.detector().map_err(face_error)?;
-                    let scan = detector.merge(found, plan.photo.width(), plan.photo.height());
+                    let pixels = decoded.pixels();
+                    let scan = detector.merge(found, pixels.width(), pixels.height());
                     drop(plan);
                     self.step.use_scan(scan);
                 }
@@ -296,7 +297,7 @@ impl FaceDetector {
     pub fn scrub_jobs(&self) -> Result<JsValue, JsValue> {
         let plan = self.plan()?;
         let list = Array::new();
-        for job in plan.map_or(&[][..], |p| &p.jobs) {
+        for job in plan.map_or(&[][..], |(p, _)| &p.jobs) {
             let entry = Object::new();
             for (key, value) in [
                 ("width", JsValue::from(job.window.width as u32)),
@@ -315,9 +316,10 @@ impl FaceDetector {
     /// `detectTile`. The caller wipes them when done.
     #[wasm_bindgen(js_name = tileJob)]
     pub fn tile_job(&self, i: usize) -> Result<Uint8Array, JsValue> {
-        let plan = self.plan()?.ok_or_else(|| bad_job(i))?;
+        let (plan, decoded) = self.plan()?.ok_or_else(|| bad_job(i))?;
         let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
-        let mut rgb = plan.pyramid.tile_rgb(&plan.photo, job).ok_or_else(|| bad_job(i))?;
+        let photo = plan.photo(decoded.pixels()).map_err(face_error)?;
+        let mut rgb = plan.pyramid.tile_rgb(&photo, job).ok_or_else(|| bad_job(i))?;
         let out = Uint8Array::from(rgb.as_slice());
         rgb.zeroize();
         Ok(out)
@@ -327,8 +329,9 @@ impl FaceDetector {
     #[wasm_bindgen(js_name = runJob)]
     pub fn run_job(&mut self, i: usize) -> Result<(), JsValue> {
         let detector = self.step.detector().map_err(face_error)?;
-        let (plan, job, slot) = job_slot(&mut self.session, i)?;
-        *slot = Some(detector.run_job(&plan.photo, &plan.pyramid, job).map_err(face_error)?);
+        let (plan, decoded, job, slot) = job_slot(&mut self.session, i)?;
+        let photo = plan.photo(decoded.pixels()).map_err(face_error)?;
+        *slot = Some(detector.run_job(&photo, &plan.pyramid, job).map_err(face_error)?);
         Ok(())
     }
 
@@ -336,7 +339,7 @@ impl FaceDetector {
     #[wasm_bindgen(js_name = putJob)]
     pub fn put_job(&mut self, i: usize, faces: &[f32], features: Option<Vec<f32>>) -> Result<(), JsValue> {
         let faces = unflat(faces)?;
-        let (plan, job, slot) = job_slot(&mut self.session, i)?;
+        let (plan, _, job, slot) = job_slot(&mut self.session, i)?;
         if features.is_some() != job.pooled {
             return Err(hifu_error("session.job", "A helper's features do not match its tile job (a bug in the calling page)."));
         }
@@ -479,16 +482,17 @@ impl FaceDetector {
     }
 }
 
-/// The face plan of the scrub begun, its job `i` and that job's result slot.
+/// The face plan of the scrub begun, the pixels it reads, its job `i` and that job's result
+/// slot.
 fn job_slot(
     session: &mut Option<Session>,
     i: usize,
-) -> Result<(&FacePlan, &crate::face::TileJob, &mut Option<TileFound>), JsValue> {
+) -> Result<(&FacePlan, &Decoded, &crate::face::TileJob, &mut Option<TileFound>), JsValue> {
     let Some(Session {
         state: State::Decoded {
+            decoded,
             plan: Some(plan),
             found,
-            ..
         },
         ..
     }) = session.as_mut()
@@ -497,16 +501,17 @@ fn job_slot(
     };
     let job = plan.jobs.get(i).ok_or_else(|| bad_job(i))?;
     let slot = found.get_mut(i).ok_or_else(|| bad_job(i))?;
-    Ok((plan, job, slot))
+    Ok((plan, decoded, job, slot))
 }
 
 impl FaceDetector {
-    /// The face plan of the scrub begun (`None` when it has nothing to detect).
-    fn plan(&self) -> Result<Option<&FacePlan>, JsValue> {
+    /// The face plan of the scrub begun and the pixels it reads (`None` when it has nothing
+    /// to detect).
+    fn plan(&self) -> Result<Option<(&FacePlan, &Decoded)>, JsValue> {
         match self.session.as_ref().map(|s| &s.state) {
             None => Err(no_session()),
             Some(State::Done(_) | State::Coding { .. }) => Ok(None),
-            Some(State::Decoded { plan, .. }) => Ok(plan.as_ref()),
+            Some(State::Decoded { plan, decoded, .. }) => Ok(plan.as_ref().map(|p| (p, decoded))),
         }
     }
 }
