@@ -281,12 +281,17 @@ impl Detector {
             rayon::ThreadPoolBuilder::new().num_threads(self.threads()).build().ok()
         });
         match pool {
-            Some(pool) => pool.install(|| {
-                jobs.par_iter()
-                    .with_max_len(1)
-                    .map(|job| self.run_job(photo, pyramid, job))
-                    .collect()
-            }),
+            // A panic in a job comes back here through `install`: it fails this photo with an
+            // error, as a stopped thread did before, instead of ending the process.
+            Some(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.install(|| {
+                    jobs.par_iter()
+                        .with_max_len(1)
+                        .map(|job| self.run_job(photo, pyramid, job))
+                        .collect()
+                })
+            }))
+            .unwrap_or_else(|_| Err(FaceError::Inference("a detection thread stopped".into()))),
             // No threads to be had: the same jobs on this one.
             None => one_by_one(),
         }

@@ -4,7 +4,7 @@
 
 use image::RgbImage;
 
-use super::spectrum::{peaks_agree, BlockRidges, BlockSpectrum, RidgeBand, BLOCK, STRIDE};
+use super::spectrum::{peaks_agree, BlockColour, BlockRidges, BlockSpectrum, RidgeBand, BLOCK, STRIDE};
 use crate::decode::Pixels;
 use crate::face::resample::resize_pixels;
 
@@ -92,19 +92,27 @@ fn measure_all(
     spectrum: &mut BlockSpectrum,
 ) -> RidgeMap {
     let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+    // The integer sum is exact in f32, as adding the three channels as floats was.
     let gray: Vec<f32> = rgb
         .as_raw()
         .chunks_exact(3)
-        .map(|p| p.iter().map(|v| f32::from(*v)).sum::<f32>() / 3.0)
+        .map(|p| match *p {
+            [r, g, b] => f32::from(u16::from(r) + u16::from(g) + u16::from(b)) / 3.0,
+            _ => 0.0,
+        })
         .collect();
     let fit = |side: usize| side.checked_sub(BLOCK).map_or(0, |room| room / STRIDE + 1);
     let (columns, rows) = (fit(width), fit(height));
+    let cells = cell_colours(rgb.as_raw(), width, columns + 1, rows + 1);
+    let cell = |i: usize, j: usize| cells.get(i * (columns + 1) + j).copied().unwrap_or_default();
     let mut blocks = Vec::with_capacity(rows * columns);
     for i in 0..rows {
         for j in 0..columns {
+            // A block is 2 × 2 cells.
+            let colour = cell(i, j) + cell(i, j + 1) + cell(i + 1, j) + cell(i + 1, j + 1);
             blocks.push(
                 spectrum
-                    .measure(&gray, rgb.as_raw(), width, j * STRIDE, i * STRIDE)
+                    .measure_coloured(&gray, width, j * STRIDE, i * STRIDE, colour)
                     .unwrap_or_default(),
             );
         }
@@ -118,6 +126,25 @@ fn measure_all(
     };
     set_agreement(&mut map);
     map
+}
+
+/// The colour sums of each `STRIDE × STRIDE` cell of the `width`-wide `rgb` image, `across ×
+/// down` cells from the top left, row-major: each pixel is read once, where summing each
+/// block's own pixels read it for all four blocks it lies in.
+fn cell_colours(rgb: &[u8], width: usize, across: usize, down: usize) -> Vec<BlockColour> {
+    let mut cells = vec![BlockColour::default(); across * down];
+    for (cy, band) in cells.chunks_exact_mut(across.max(1)).enumerate() {
+        for row in cy * STRIDE..(cy + 1) * STRIDE {
+            let start = row * width * 3;
+            let Some(line) = rgb.get(start..start + across * STRIDE * 3) else {
+                continue;
+            };
+            for (cell, pixels) in band.iter_mut().zip(line.chunks_exact(STRIDE * 3)) {
+                *cell = *cell + BlockColour::of(pixels);
+            }
+        }
+    }
+    cells
 }
 
 /// Fills each block's `agreement` from its 8 neighbours.
@@ -153,6 +180,9 @@ fn half(rgb: &RgbImage) -> RgbImage {
     let (w, h) = ((width / 2).max(1), (height / 2).max(1));
     let raw = rgb.as_raw();
     let row = |y: usize| raw.get(y * width * 3..(y + 1) * width * 3).unwrap_or(&[]);
+    let mean = |a: u8, b: u8, c: u8, d: u8| {
+        ((u32::from(a) + u32::from(b) + u32::from(c) + u32::from(d) + 2) / 4) as u8
+    };
     let mut out = Vec::with_capacity(w * h * 3);
     for y in 0..h {
         // Odd sizes and 1-pixel sides repeat the last row and column, as a clamped read would.
@@ -160,19 +190,16 @@ fn half(rgb: &RgbImage) -> RgbImage {
             row((2 * y).min(height.saturating_sub(1))),
             row((2 * y + 1).min(height.saturating_sub(1))),
         );
-        for x in 0..w {
-            let (left, right) = (2 * x * 3, (2 * x + 1).min(width.saturating_sub(1)) * 3);
-            for c in 0..3 {
-                let sum: u32 = [
-                    top.get(left + c),
-                    top.get(right + c),
-                    bottom.get(left + c),
-                    bottom.get(right + c),
-                ]
-                .into_iter()
-                .map(|v| v.map_or(0, |v| u32::from(*v)))
-                .sum();
-                out.push(((sum + 2) / 4) as u8);
+        if width == 1 {
+            if let (&[t0, t1, t2], &[b0, b1, b2]) = (top, bottom) {
+                out.extend([mean(t0, t0, b0, b0), mean(t1, t1, b1, b1), mean(t2, t2, b2, b2)]);
+            }
+            continue;
+        }
+        // Two pixels across (6 samples) per output pixel.
+        for (t, b) in top.chunks_exact(6).zip(bottom.chunks_exact(6)).take(w) {
+            if let (&[t0, t1, t2, t3, t4, t5], &[b0, b1, b2, b3, b4, b5]) = (t, b) {
+                out.extend([mean(t0, t3, b0, b3), mean(t1, t4, b1, b4), mean(t2, t5, b2, b5)]);
             }
         }
     }
@@ -199,6 +226,44 @@ mod tests {
             vec![10, 50]
         );
         assert_eq!(half(&RgbImage::new(1, 1)).dimensions(), (1, 1));
+        let tall = RgbImage::from_fn(1, 4, |_, y| image::Rgb([y as u8 * 40, 1, 2]));
+        let small = half(&tall);
+        assert_eq!(small.dimensions(), (1, 2));
+        assert_eq!(small.pixels().map(|p| p.0).collect::<Vec<_>>(), vec![[20, 1, 2], [100, 1, 2]]);
+        // Every size up to 9 × 9 against the mean of the clamped 2 × 2 square.
+        for (width, height) in (1..10).flat_map(|w| (1..10).map(move |h| (w, h))) {
+            let rgb = RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 29 + y * 7) as u8, (x * y) as u8, 255 - x as u8]));
+            let small = half(&rgb);
+            for (x, y, p) in small.enumerate_pixels() {
+                let at = |dx: u32, dy: u32| rgb.get_pixel((2 * x + dx).min(width - 1), (2 * y + dy).min(height - 1)).0;
+                for c in 0..3 {
+                    let sum: u32 = [at(0, 0), at(1, 0), at(0, 1), at(1, 1)].iter().map(|q| u32::from(q[c])).sum();
+                    assert_eq!(p.0[c], ((sum + 2) / 4) as u8, "{width} × {height} at ({x}, {y})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_coloured_from_cells_measure_exactly_as_blocks_summed_alone() {
+        // A noisy image with stripes and near-white patches, 3 × 2 blocks and a ragged edge.
+        let rgb = RgbImage::from_fn(67, 53, |x, y| {
+            let v = ((x * 37 + y * 91) % 256) as u8;
+            let white = (x / 8 + y / 8) % 3 == 0;
+            image::Rgb(if white { [240, 235 + (x % 20) as u8, 250] } else { [v, v / 2 + 60, 255 - v] })
+        });
+        let mut spectrum = BlockSpectrum::new(RidgeBand::default());
+        let map = measure_all(&rgb, 1.0, 1.0, &mut spectrum);
+        assert_eq!((map.columns, map.rows), (3, 2));
+        let gray: Vec<f32> = rgb.as_raw().chunks_exact(3).map(|p| p.iter().map(|v| f32::from(*v)).sum::<f32>() / 3.0).collect();
+        for i in 0..map.rows {
+            for j in 0..map.columns {
+                let mut alone = spectrum.measure(&gray, rgb.as_raw(), 67, j * STRIDE, i * STRIDE).unwrap();
+                alone.agreement = map.block(i, j).unwrap().agreement;
+                assert_eq!(map.block(i, j), Some(&alone), "block ({i}, {j})");
+            }
+        }
+        assert!(map.blocks.iter().any(|b| b.white_share > 0.0 && b.white_share < 1.0));
     }
 
     #[test]

@@ -89,6 +89,46 @@ fn direction_gap(a: f32, b: f32) -> f32 {
     }
 }
 
+/// A block's colour: its pixels' R, G and B sums and how many are near white. Integer sums, so
+/// adding up parts of the block in any order gives the same values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlockColour {
+    pub rgb: [u32; 3],
+    pub white: u32,
+}
+
+impl BlockColour {
+    /// The sums of the `rgb` pixels (3 samples each).
+    pub fn of(rgb: &[u8]) -> BlockColour {
+        let mut sums = BlockColour::default();
+        for pixel in rgb.chunks_exact(3) {
+            if let [r, g, b] = *pixel {
+                sums.rgb = [
+                    sums.rgb[0] + u32::from(r),
+                    sums.rgb[1] + u32::from(g),
+                    sums.rgb[2] + u32::from(b),
+                ];
+                sums.white += u32::from(r.min(g).min(b) >= WHITE);
+            }
+        }
+        sums
+    }
+}
+
+impl std::ops::Add for BlockColour {
+    type Output = BlockColour;
+    fn add(self, other: BlockColour) -> BlockColour {
+        BlockColour {
+            rgb: [
+                self.rgb[0] + other.rgb[0],
+                self.rgb[1] + other.rgb[1],
+                self.rgb[2] + other.rgb[2],
+            ],
+            white: self.white + other.white,
+        }
+    }
+}
+
 /// One frequency bin that [`BlockSpectrum::peak_measures`] reads.
 #[derive(Debug, Clone, Copy)]
 struct Bin {
@@ -170,25 +210,31 @@ impl BlockSpectrum {
         x: usize,
         y: usize,
     ) -> Option<BlockRidges> {
-        let mut sum = 0.0f32;
-        // Integer sums: a block's are far below 2^24, so they convert to f32 exactly.
-        let (mut red, mut green, mut blue, mut white) = (0u32, 0u32, 0u32, 0u32);
+        let mut colour = BlockColour::default();
         for row in 0..BLOCK {
             let start = (y + row) * width + x;
-            let line = gray.get(start..start + BLOCK)?;
-            sum += line.iter().sum::<f32>();
-            for pixel in rgb.get(start * 3..(start + BLOCK) * 3)?.chunks_exact(3) {
-                if let [r, g, b] = *pixel {
-                    (red, green, blue) = (
-                        red + u32::from(r),
-                        green + u32::from(g),
-                        blue + u32::from(b),
-                    );
-                    white += u32::from(r.min(g).min(b) >= WHITE);
-                }
-            }
+            colour = colour + BlockColour::of(rgb.get(start * 3..(start + BLOCK) * 3)?);
         }
-        let colour = [red, green, blue].map(|c| c as f32);
+        self.measure_coloured(gray, width, x, y, colour)
+    }
+
+    /// [`Self::measure`] with the block's colour already summed ([`super::scan`] sums each
+    /// pixel once for the four overlapping blocks it lies in).
+    pub fn measure_coloured(
+        &mut self,
+        gray: &[f32],
+        width: usize,
+        x: usize,
+        y: usize,
+        colour: BlockColour,
+    ) -> Option<BlockRidges> {
+        let mut sum = 0.0f32;
+        for row in 0..BLOCK {
+            let start = (y + row) * width + x;
+            sum += gray.get(start..start + BLOCK)?.iter().sum::<f32>();
+        }
+        // A block's integer sums are far below 2^24, so they convert to f32 exactly.
+        let (rgb, white) = (colour.rgb.map(|c| c as f32), colour.white);
         let count = (BLOCK * BLOCK) as f32;
         let mean = sum / count;
         for row in 0..BLOCK {
@@ -205,7 +251,7 @@ impl BlockSpectrum {
             *p = self.transposed.get(bin.index).map_or(0.0, |c| c.norm_sqr());
         }
         let mut ridges = self.peak_measures(mean);
-        ridges.mean_rgb = colour.map(|c| c / count);
+        ridges.mean_rgb = rgb.map(|c| c / count);
         ridges.white_share = white as f32 / count;
         Some(ridges)
     }
