@@ -5,15 +5,14 @@
 //! generic filter was a large share of the whole detection on camera-sized photos
 //! (BENCHMARKS.md). The image crate stays as the fallback, so a failure here costs time, not a photo.
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use std::ops::Deref;
 
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{imageops, RgbImage};
-
-use super::Photo;
 use zeroize::Zeroize;
 
+use super::Photo;
 use crate::decode::Pixels;
 
 /// `photo` resampled to `width × height` (both at least 1).

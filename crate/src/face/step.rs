@@ -187,15 +187,15 @@ impl FaceStep {
 }
 
 /// For pixels with alpha, an RGB copy (alpha dropped) for the detector, which the caller
-/// wipes; `None` for RGB pixels, which the detector reads in place (a 12-megapixel photo's
-/// copy was 36 MB written and wiped, twice per photo in the page).
+/// wipes; `None` for RGB pixels, which the detector reads in place rather than copying the
+/// whole photo for each look.
 fn rgb_copy(pixels: &Pixels) -> Result<Option<image::RgbImage>, FaceError> {
     if pixels.channels() == 3 {
         return Ok(None);
     }
     let rgb: Vec<u8> = pixels
         .samples()
-        .chunks_exact(usize::from(pixels.channels()).max(1))
+        .chunks_exact(4)
         .flat_map(|p| p.iter().take(3).copied())
         .collect();
     image::RgbImage::from_raw(pixels.width(), pixels.height(), rgb)
@@ -211,9 +211,8 @@ fn photo<'a>(pixels: &'a Pixels, copy: Option<&'a image::RgbImage>) -> Result<Ph
         None if pixels.channels() == 3 => pixels.samples(),
         None => return Err(FaceError::Inference("pixels with alpha need their RGB copy".into())),
     };
-    let fits = samples.len() == pixels.width() as usize * pixels.height() as usize * 3;
-    fits.then(|| Photo::from_raw(pixels.width(), pixels.height(), samples))
-        .flatten()
+    // `Pixels` and the copy hold exactly `width × height` pixels, so this only fails on a bug.
+    Photo::from_raw(pixels.width(), pixels.height(), samples)
         .ok_or_else(|| FaceError::Inference("pixel buffer does not match its size".into()))
 }
 
